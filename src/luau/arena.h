@@ -1,0 +1,76 @@
+// Arena: bump allocation for the AST of one chunk. Everything allocated here is trivially destructible and
+// dies with the arena, so deep trees never recurse in destructors.
+//
+// Threading: owned by one thread (one lowering).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace tw::luau {
+
+class Arena {
+ public:
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  void* allocate(std::size_t size, std::size_t align) {
+    auto p = reinterpret_cast<std::uintptr_t>(cur_);
+    std::uintptr_t aligned = (p + align - 1) & ~(std::uintptr_t{align} - 1);
+    if (cur_ == nullptr || aligned + size > reinterpret_cast<std::uintptr_t>(end_)) return grow(size, align);
+    cur_ = reinterpret_cast<char*>(aligned + size);
+    return reinterpret_cast<void*>(aligned);
+  }
+
+  template <typename T, typename... Args>
+  T* make(Args&&... args) {
+    static_assert(std::is_trivially_destructible_v<T>);
+    return new (allocate(sizeof(T), alignof(T))) T{std::forward<Args>(args)...};
+  }
+
+  template <typename T>
+  std::span<T> copy(std::span<const T> items) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (items.empty()) return {};
+    T* out = static_cast<T*>(allocate(sizeof(T) * items.size(), alignof(T)));
+    std::memcpy(static_cast<void*>(out), items.data(), sizeof(T) * items.size());
+    return {out, items.size()};
+  }
+
+  std::string_view copyString(std::string_view s) {
+    if (s.empty()) return {};
+    char* out = static_cast<char*>(allocate(s.size(), 1));
+    std::memcpy(out, s.data(), s.size());
+    return {out, s.size()};
+  }
+
+  std::size_t bytesReserved() const { return reserved_; }
+
+ private:
+  void* grow(std::size_t size, std::size_t align) {
+    std::size_t blockSize = std::max<std::size_t>(kBlockSize, size + align);
+    blocks_.push_back(std::make_unique<char[]>(blockSize));
+    reserved_ += blockSize;
+    cur_ = blocks_.back().get();
+    end_ = cur_ + blockSize;
+    return allocate(size, align);
+  }
+
+  static constexpr std::size_t kBlockSize = 64 * 1024;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* cur_ = nullptr;
+  char* end_ = nullptr;
+  std::size_t reserved_ = 0;
+};
+
+}  // namespace tw::luau
