@@ -21,9 +21,11 @@
 //   table.sort        same algorithm family (median-of-3 quicksort, "invalid order function for
 //                     sorting" when detectable) but the exact sequence of element reads/writes and
 //                     comparator calls may differ, so the order of equal elements may differ. In a yieldable
-//                     coroutine it yields when the time slice is over (ExecutionWatch slice yield) and the
-//                     comparator may yield (the count hook's slice yield); the script never sees these
-//                     yields, the scheduler resumes them as any slice yield.
+//                     coroutine it yields when the time slice is over (ExecutionWatch slice yield), and the
+//                     comparator is called with lua_callk so the count hook may slice-yield inside it; the
+//                     scheduler resumes these like any slice yield and the script never sees them. A side
+//                     effect: a comparator may also call coroutine.yield itself (stock raises "attempt to
+//                     yield across a C-call boundary"); the sort then continues on resume.
 //   all               long loops raise tw::limits::kKillMessage once the run's deadline has passed.
 //
 // The caller (the sandbox) installs the returned tables read-only, sets the string metatable itself, and

@@ -186,6 +186,10 @@ int tabUnpack(lua_State* L) {
 //   - call the comparator with lua_callk, so the count hook may yield inside it (continuing in
 //     sortCompareDone).
 // Pending ranges are kept on an explicit stack, the larger one pushed, so its depth is at most log2(n).
+//
+// Stack layout: 1 table, 2 comparator or nil, 3 state, 4 pivot, 5 and 6 element values; top is kSortTop
+// at every "start" state (the only places that yield). While a partition scan compares, the scanned
+// element sits just above, in slot kSlotScan.
 
 constexpr int kSlotTable = 1;
 constexpr int kSlotComp = 2;
@@ -194,20 +198,21 @@ constexpr int kSlotPivot = 4;
 constexpr int kSlotA = 5;
 constexpr int kSlotB = 6;
 constexpr int kSortTop = 6;
+constexpr int kSlotScan = 7;
 
 constexpr int kSortStack = 64;
 constexpr lua_Integer kRandomPivotFrom = 100;  // ranges at least this long may use a random pivot
-constexpr std::uint32_t kSortCheckEvery = 256;
+constexpr std::uint32_t kSortCheckEvery = 256;  // comparisons between two deadline/slice checks
 
 enum SortPc : int {
-  kRangeStart,   // sort [lo, up]: compare a[up] < a[lo]
+  kRangeStart,   // start state: sort [lo, up], first compare a[up] < a[lo]
   kAfterEnds,    // result of a[up] < a[lo]; then compare a[p] < a[lo]
   kAfterMidLo,   // result of a[p] < a[lo]; maybe compare a[up] < a[p]
-  kAfterMidUp,   // result of a[up] < a[p]; then partition
-  kScanI,        // compare a[++i] < P
-  kAfterScanI,
-  kScanJ,        // compare P < a[--j]
-  kAfterScanJ,
+  kAfterMidUp,   // result of a[up] < a[p]; then set up the partition
+  kScanI,        // start state: compare a[++i] < P
+  kAfterScanI,   // result, with a[i] in kSlotScan
+  kScanJ,        // start state: compare P < a[--j]
+  kAfterScanJ,   // result, with a[j] in kSlotScan
 };
 
 struct SortState {
@@ -228,10 +233,11 @@ struct SortState {
 
 int sortRun(lua_State* L, SortState* st);
 
+// The comparator returned after yielding: its result is on top.
 int sortCompareDone(lua_State* L, int /*status*/, lua_KContext /*ctx*/) {
   auto* st = static_cast<SortState*>(lua_touserdata(L, kSlotState));
   st->less = lua_toboolean(L, -1) != 0;
-  lua_settop(L, kSortTop);
+  lua_pop(L, 1);
   return sortRun(L, st);
 }
 
@@ -240,8 +246,10 @@ int sortResume(lua_State* L, int /*status*/, lua_KContext /*ctx*/) {
   return sortRun(L, static_cast<SortState*>(lua_touserdata(L, kSlotState)));
 }
 
-// Sets st->less = (value at a) < (value at b).
-void sortCompare(lua_State* L, SortState* st, int a, int b) {
+// Sets st->less = (value at a) < (value at b); a and b are absolute indices. Leaves the stack as it was.
+// REQUIRES: st->pc names the state that consumes st->less (the continuation resumes there).
+inline void sortCompare(lua_State* L, SortState* st, int a, int b) {
+  ++st->sinceCheck;
   if (!st->hasComparator) {
     st->less = lua_compare(L, a, b, LUA_OPLT) != 0;
     return;
@@ -251,7 +259,22 @@ void sortCompare(lua_State* L, SortState* st, int a, int b) {
   lua_pushvalue(L, b);
   lua_callk(L, 2, 1, 0, sortCompareDone);
   st->less = lua_toboolean(L, -1) != 0;
-  lua_settop(L, kSortTop);
+  lua_pop(L, 1);
+}
+
+// At a start state (top == kSortTop): polls the deadline (may raise) and says whether to yield now.
+bool sliceOver(lua_State* L, SortState* st) {
+  if (st->sinceCheck < kSortCheckEvery) return false;
+  st->sinceCheck = 0;
+  tw::limits::pollInterrupt(L);
+  return tw::limits::detail::t_interrupt == static_cast<int>(tw::limits::Interrupt::kSlice) &&
+         lua_isyieldable(L);
+}
+
+// Time slice over: give the worker back; the scheduler resumes us as any slice yield, at st->pc.
+int sliceYield(lua_State* L) {
+  tw::limits::ExecutionWatch::current().noteSliceYield(L);
+  return lua_yieldk(L, 0, 0, sortResume);
 }
 
 void loadElement(lua_State* L, lua_Integer i, int slot) {
@@ -317,18 +340,9 @@ lua_Integer choosePivot(SortState* st) {
 
 int sortRun(lua_State* L, SortState* st) {
   for (;;) {
-    if (++st->sinceCheck >= kSortCheckEvery) {
-      st->sinceCheck = 0;
-      tw::limits::pollInterrupt(L);
-      if (tw::limits::detail::t_interrupt == static_cast<int>(tw::limits::Interrupt::kSlice) &&
-          lua_isyieldable(L)) {
-        // Time slice over: give the worker back; the scheduler resumes us as any slice yield.
-        tw::limits::ExecutionWatch::current().noteSliceYield(L);
-        return lua_yieldk(L, 0, 0, sortResume);
-      }
-    }
     switch (st->pc) {
       case kRangeStart:
+        if (sliceOver(L, st)) return sliceYield(L);
         if (st->lo >= st->up) {
           if (st->pending == 0) return 0;  // sorted
           --st->pending;
@@ -340,7 +354,7 @@ int sortRun(lua_State* L, SortState* st) {
         loadElement(L, st->up, kSlotB);
         st->pc = kAfterEnds;
         sortCompare(L, st, kSlotB, kSlotA);
-        continue;
+        [[fallthrough]];
       case kAfterEnds:
         if (st->less) {  // a[up] < a[lo]: swap them
           storeElement(L, st->lo, kSlotB);
@@ -355,20 +369,20 @@ int sortRun(lua_State* L, SortState* st) {
         loadElement(L, st->lo, kSlotB);
         st->pc = kAfterMidLo;
         sortCompare(L, st, kSlotA, kSlotB);
-        continue;
+        [[fallthrough]];
       case kAfterMidLo:
         if (st->less) {  // a[p] < a[lo]: swap them
           storeElement(L, st->p, kSlotB);
           storeElement(L, st->lo, kSlotA);
+          st->less = false;  // a[up] vs a[p] needs no check
         } else {
           loadElement(L, st->up, kSlotB);
           st->pc = kAfterMidUp;
           sortCompare(L, st, kSlotB, kSlotA);
-          continue;
         }
         [[fallthrough]];
       case kAfterMidUp:
-        if (st->pc == kAfterMidUp && st->less) {  // a[up] < a[p]: swap them
+        if (st->less) {  // a[up] < a[p]: swap them
           storeElement(L, st->p, kSlotB);
           storeElement(L, st->up, kSlotA);
         }
@@ -386,40 +400,46 @@ int sortRun(lua_State* L, SortState* st) {
         st->pc = kScanI;
         continue;
       case kScanI:
+        if (sliceOver(L, st)) return sliceYield(L);
         ++st->i;
-        loadElement(L, st->i, kSlotA);
+        lua_geti(L, kSlotTable, st->i);  // into kSlotScan
         st->pc = kAfterScanI;
-        sortCompare(L, st, kSlotA, kSlotPivot);
-        continue;
+        sortCompare(L, st, kSlotScan, kSlotPivot);
+        [[fallthrough]];
       case kAfterScanI:
         if (st->less) {  // a[i] < P: keep going
-          if (st->i == st->up - 1) luaL_error(L, "invalid order function for sorting");
+          if (st->i == st->up - 1) return luaL_error(L, "invalid order function for sorting");
+          lua_settop(L, kSortTop);
           st->pc = kScanI;
           continue;
         }
+        lua_replace(L, kSlotA);  // a[i] stays in slot A until the swap
         st->pc = kScanJ;
-        continue;
+        [[fallthrough]];
       case kScanJ:
+        if (sliceOver(L, st)) return sliceYield(L);
         --st->j;
-        loadElement(L, st->j, kSlotB);
+        lua_geti(L, kSlotTable, st->j);  // into kSlotScan
         st->pc = kAfterScanJ;
-        sortCompare(L, st, kSlotPivot, kSlotB);
-        continue;
+        sortCompare(L, st, kSlotPivot, kSlotScan);
+        [[fallthrough]];
       case kAfterScanJ:
         if (st->less) {  // P < a[j]: keep going
-          if (st->j < st->i) luaL_error(L, "invalid order function for sorting");
+          if (st->j < st->i) return luaL_error(L, "invalid order function for sorting");
+          lua_settop(L, kSortTop);
           st->pc = kScanJ;
           continue;
         }
         if (st->j < st->i) {  // crossed: put the pivot at i, a[i] at up - 1
+          lua_settop(L, kSortTop);
           storeElement(L, st->up - 1, kSlotA);
           storeElement(L, st->i, kSlotPivot);
           st->p = st->i;
           splitRange(st);
           continue;
         }
-        storeElement(L, st->i, kSlotB);  // swap a[i] and a[j]
-        storeElement(L, st->j, kSlotA);
+        lua_seti(L, kSlotTable, st->i);  // a[i] = a[j] (pops kSlotScan)
+        storeElement(L, st->j, kSlotA);  // a[j] = old a[i]
         st->pc = kScanI;
         continue;
       default:
@@ -434,7 +454,7 @@ int tabSort(lua_State* L) {
   luaL_argcheck(L, n < INT_MAX, 1, "array too big");
   if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
   lua_settop(L, 2);
-  luaL_checkstack(L, kSortTop + 4, "table.sort");
+  luaL_checkstack(L, kSlotScan + 4, "table.sort");
   auto* st = static_cast<SortState*>(lua_newuserdatauv(L, sizeof(SortState), 0));
   *st = SortState{};
   st->lo = 1;
