@@ -47,6 +47,12 @@ TEST(StdlibHostileTest, CatastrophicPatternsStopAtTheStepBudget) {
   expectQuickError(vm, "return s:find('(a*)%1b')", budget);
   expectQuickError(vm, "return s:find('.-b')", budget);
   expectQuickError(vm, "return s:match(('a*'):rep(30) .. 'b')", budget);
+  // Plain search is linear: no budget needed even for a needle that almost matches everywhere.
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(vm.run("local big = ('a'):rep(4e6) assert(big:find(('a'):rep(1e5) .. 'b', 1, true) == nil) "
+                   "assert(big:find(('a'):rep(1e5), 1, true) == 1) assert((big .. 'b'):find('aab', 1, true))"),
+            "");
+  EXPECT_LT(secondsSince(start), kQuick);
 }
 
 TEST(StdlibHostileTest, OrdinaryLargeWorkloadsStayWithinTheBudget) {

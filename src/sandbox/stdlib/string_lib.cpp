@@ -149,6 +149,29 @@ int strRep(lua_State* L) {
 
 // --- Pattern matching ----------------------------------------------------------------------------------
 
+// Plain substring search in linear time, so it needs no budget: memchr + memcmp (fastest for ordinary
+// needles) until the bytes it may have compared exceed a few times the subject, then glibc's memmem
+// (two-way algorithm, linear worst case).
+const char* plainFind(const char* s, std::size_t ls, const char* p, std::size_t lp) {
+  if (lp == 0) return s;
+  if (lp > ls) return nullptr;
+  const char* cur = s;
+  const char* const last = s + (ls - lp);  // the last possible start
+  const std::size_t workLimit = 4 * ls + 4096;
+  std::size_t work = 0;
+  while (cur <= last) {
+    cur = static_cast<const char*>(std::memchr(cur, p[0], static_cast<std::size_t>(last - cur) + 1));
+    if (cur == nullptr) return nullptr;
+    if (std::memcmp(cur + 1, p + 1, lp - 1) == 0) return cur;
+    ++cur;
+    work += lp;
+    if (work > workLimit) {
+      return static_cast<const char*>(memmem(cur, static_cast<std::size_t>(s + ls - cur), p, lp));
+    }
+  }
+  return nullptr;
+}
+
 int strFindAux(lua_State* L, bool find) {
   std::size_t ls = 0;
   std::size_t lp = 0;
@@ -160,10 +183,9 @@ int strFindAux(lua_State* L, bool find) {
     return 1;
   }
   if (find && (lua_toboolean(L, 4) || detail::hasNoSpecials(p, lp))) {
-    // Plain search: glibc's memmem is linear in the subject (two-way algorithm), so no budget is needed.
-    const void* found = (lp == 0) ? static_cast<const void*>(s + init) : memmem(s + init, ls - init, p, lp);
+    const char* found = plainFind(s + init, ls - init, p, lp);
     if (found != nullptr) {
-      const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(found) - s);
+      const auto at = static_cast<std::size_t>(found - s);
       lua_pushinteger(L, static_cast<lua_Integer>(at + 1));
       lua_pushinteger(L, static_cast<lua_Integer>(at + lp));
       return 2;
