@@ -11,7 +11,18 @@ namespace {
 inline bool isAlpha(char c) { return static_cast<unsigned>((c | ' ') - 'a') < 26; }
 inline bool isDigit(char c) { return static_cast<unsigned>(c - '0') < 10; }
 inline bool isHex(char c) { return isDigit(c) || static_cast<unsigned>((c | ' ') - 'a') < 6; }
-inline bool isNameChar(char c) { return isAlpha(c) || isDigit(c) || c == '_'; }
+
+struct NameChars {
+  bool table[256] = {};
+  constexpr NameChars() {
+    for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+    for (int c = '0'; c <= '9'; ++c) table[c] = true;
+    table[static_cast<unsigned char>('_')] = true;
+  }
+};
+constexpr NameChars kNameChars;
+inline bool isNameChar(char c) { return kNameChars.table[static_cast<unsigned char>(c)]; }
 inline bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 inline int hexValue(char c) { return isDigit(c) ? c - '0' : (c | ' ') - 'a' + 10; }
 
@@ -144,12 +155,12 @@ Lexer::Lexer(std::string_view source, Arena& arena, ErrorSink& errors)
   if (p_[0] == '#' && p_[1] == '!') {
     while (*p_ != '\n' && *p_ != '\0') ++p_;
   }
-  current_ = lex();
+  lex(current_);
 }
 
 const Token& Lexer::peek() {
   if (!hasLookahead_) {
-    lookahead_ = lex();
+    lex(lookahead_);
     hasLookahead_ = true;
   }
   return lookahead_;
@@ -161,7 +172,7 @@ void Lexer::next() {
     current_ = lookahead_;
     hasLookahead_ = false;
   } else {
-    current_ = lex();
+    lex(current_);
   }
 }
 
@@ -181,24 +192,23 @@ void Lexer::splitGreaterEqual() {
   current_.text = current_.text.substr(1);
 }
 
-Token Lexer::make(int type, std::uint32_t start) const {
-  Token t;
-  t.type = type;
-  t.line = line_;
-  t.offset = start;
-  t.text = std::string_view(base_ + start, static_cast<std::size_t>(p_ - base_) - start);
-  return t;
+inline void Lexer::make(Token& out, int type, std::uint32_t start) const {
+  out.type = type;
+  out.line = line_;
+  out.offset = start;
+  out.text = std::string_view(base_ + start, static_cast<std::size_t>(p_ - base_) - start);
 }
 
-Token Lexer::fail(std::uint32_t at, std::string message) {
+// Out of line: keeps message building off the hot path.
+[[gnu::noinline]] void Lexer::fail(Token& out, std::uint32_t at, std::string message) {
   errors_.report(at, std::move(message));
   // Stop at the end of input so every parse loop terminates quickly.
   p_ = base_ + source_.size();
-  Token t;
-  t.type = kTokEof;
-  t.line = line_;
-  t.offset = static_cast<std::uint32_t>(source_.size());
-  return t;
+  out.type = kTokEof;
+  out.line = line_;
+  out.offset = static_cast<std::uint32_t>(source_.size());
+  out.text = {};
+  out.value = {};
 }
 
 std::string Lexer::describe(const Token& token) const {
@@ -224,13 +234,24 @@ std::string Lexer::describe(const Token& token) const {
 
 void Lexer::skipSpaceAndComments() {
   for (;;) {
+    // Local cursor and line counter: the common case (blanks and newlines) stays in registers.
+    const char* q = p_;
+    std::uint32_t line = line_;
+    for (;;) {
+      char ch = *q;
+      if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f') {
+        ++q;
+      } else if (ch == '\n') {
+        ++line;
+        ++q;
+      } else {
+        break;
+      }
+    }
+    p_ = q;
+    line_ = line;
     char c = *p_;
-    if (c == '\n') {
-      ++line_;
-      ++p_;
-    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
-      ++p_;
-    } else if (c == '-' && p_[1] == '-') {
+    if (c == '-' && p_[1] == '-') {
       auto start = static_cast<std::uint32_t>(p_ - base_);
       p_ += 2;
       if (*p_ == '[') {
@@ -240,7 +261,9 @@ void Lexer::skipSpaceAndComments() {
           continue;
         }
       }
-      while (*p_ != '\n' && *p_ != '\0') ++p_;
+      const char* e = p_;
+      while (*e != '\n' && *e != '\0') ++e;
+      p_ = e;
     } else {
       return;
     }
@@ -304,8 +327,10 @@ bool Lexer::skipLongBracketBody(int level, std::uint32_t startOffset, bool isCom
       ++line_;
       ++p_;
     } else if (c == '\0') {
-      fail(startOffset, std::string(isComment ? "unfinished long comment" : "unfinished long string") +
-                            " (starting at line " + std::to_string(startLine) + ")");
+      Token ignored;
+      fail(ignored, startOffset,
+           std::string(isComment ? "unfinished long comment" : "unfinished long string") + " (starting at line " +
+               std::to_string(startLine) + ")");
       return false;
     } else {
       ++p_;
@@ -313,174 +338,207 @@ bool Lexer::skipLongBracketBody(int level, std::uint32_t startOffset, bool isCom
   }
 }
 
-Token Lexer::lex() {
-  if (errors_.failed) {
-    p_ = base_ + source_.size();
-  }
+void Lexer::lex(Token& out) {
+  if (errors_.failed) p_ = base_ + source_.size();
   skipSpaceAndComments();
   auto start = static_cast<std::uint32_t>(p_ - base_);
+  out.value = {};
   char c = *p_;
+  if (isAlpha(c) || c == '_') {
+    const char* s = p_;
+    const char* q = p_;  // a local cursor stays in a register
+    do {
+      ++q;
+    } while (isNameChar(*q));
+    p_ = q;
+    std::string_view word(s, static_cast<std::size_t>(q - s));
+    out.type = keywordType(word);
+    out.line = line_;
+    out.offset = start;
+    out.text = word;
+    return;
+  }
   switch (c) {
     case '\0':
-      return make(kTokEof, start);
+      make(out, kTokEof, start);
+      return;
+    case '(':
+    case ')':
+    case ']':
+    case ';':
+    case ',':
+    case '#':
+    case '?':
+    case '&':
+    case '|':
+      ++p_;
+      make(out, c, start);
+      return;
     case '-':
       if (p_[1] == '>') {
         p_ += 2;
-        return make(kTokArrow, start);
-      }
-      if (p_[1] == '=') {
+        make(out, kTokArrow, start);
+      } else if (p_[1] == '=') {
         p_ += 2;
-        return make(kTokSubAssign, start);
+        make(out, kTokSubAssign, start);
+      } else {
+        ++p_;
+        make(out, '-', start);
       }
-      ++p_;
-      return make('-', start);
+      return;
     case '[': {
       std::uint32_t startLine = line_;
       int level = longBracketLevel();
       if (level >= 0) {
-        if (!skipLongBracketBody(level, start, /*isComment=*/false, &scratch_)) return make(kTokEof, start);
-        Token t = make(kTokString, start);
-        t.line = startLine;
-        t.value = arena_.copyString(scratch_);
-        return t;
+        if (!skipLongBracketBody(level, start, /*isComment=*/false, &scratch_)) {
+          make(out, kTokEof, start);
+          return;
+        }
+        make(out, kTokString, start);
+        out.line = startLine;
+        out.value = arena_.copyString(scratch_);
+        return;
       }
-      if (level == -2) return fail(start, "invalid long string delimiter near '" + std::string(1, '[') + "='");
+      if (level == -2) {
+        fail(out, start, "invalid long string delimiter near '[='");
+        return;
+      }
       ++p_;
-      return make('[', start);
+      make(out, '[', start);
+      return;
     }
     case '{':
       ++p_;
       if (!braces_.empty()) braces_.push_back(false);
-      return make('{', start);
+      make(out, '{', start);
+      return;
     case '}': {
+      ++p_;
       if (braces_.empty()) {
-        ++p_;
-        return make('}', start);
+        make(out, '}', start);
+        return;
       }
       bool interpolation = braces_.back();
       braces_.pop_back();
       if (!interpolation) {
-        ++p_;
-        return make('}', start);
+        make(out, '}', start);
+        return;
       }
-      ++p_;
-      return lexInterpSection(start, /*first=*/false);
+      lexInterpSection(out, start, /*first=*/false);
+      return;
     }
     case '=':
-      if (p_[1] == '=') {
-        p_ += 2;
-        return make(kTokEq, start);
-      }
-      ++p_;
-      return make('=', start);
     case '<':
-      if (p_[1] == '=') {
-        p_ += 2;
-        return make(kTokLe, start);
-      }
-      ++p_;
-      return make('<', start);
     case '>':
-      if (p_[1] == '=') {
-        p_ += 2;
-        return make(kTokGe, start);
-      }
-      ++p_;
-      return make('>', start);
     case '~':
       if (p_[1] == '=') {
         p_ += 2;
-        return make(kTokNe, start);
+        make(out, c == '=' ? kTokEq : c == '<' ? kTokLe : c == '>' ? kTokGe : kTokNe, start);
+      } else {
+        ++p_;
+        make(out, c, start);
       }
-      ++p_;
-      return make('~', start);
+      return;
     case '"':
     case '\'':
-      return lexQuoted(c, start);
+      lexQuoted(out, c, start);
+      return;
     case '`':
       ++p_;
-      return lexInterpSection(start, /*first=*/true);
+      lexInterpSection(out, start, /*first=*/true);
+      return;
     case '.':
       if (p_[1] == '.') {
         if (p_[2] == '.') {
           p_ += 3;
-          return make(kTokDots, start);
-        }
-        if (p_[2] == '=') {
+          make(out, kTokDots, start);
+        } else if (p_[2] == '=') {
           p_ += 3;
-          return make(kTokConcatAssign, start);
+          make(out, kTokConcatAssign, start);
+        } else {
+          p_ += 2;
+          make(out, kTokConcat, start);
         }
-        p_ += 2;
-        return make(kTokConcat, start);
+        return;
       }
-      if (isDigit(p_[1])) return lexNumber(start);
+      if (isDigit(p_[1])) {
+        lexNumber(out, start);
+        return;
+      }
       ++p_;
-      return make('.', start);
+      make(out, '.', start);
+      return;
     case '+':
     case '*':
     case '%':
     case '^':
       if (p_[1] == '=') {
         p_ += 2;
-        return make(c == '+' ? kTokAddAssign : c == '*' ? kTokMulAssign : c == '%' ? kTokModAssign : kTokPowAssign, start);
+        make(out, c == '+' ? kTokAddAssign : c == '*' ? kTokMulAssign : c == '%' ? kTokModAssign : kTokPowAssign, start);
+      } else {
+        ++p_;
+        make(out, c, start);
       }
-      ++p_;
-      return make(c, start);
+      return;
     case '/':
       if (p_[1] == '/') {
         if (p_[2] == '=') {
           p_ += 3;
-          return make(kTokFloorDivAssign, start);
+          make(out, kTokFloorDivAssign, start);
+        } else {
+          p_ += 2;
+          make(out, kTokFloorDiv, start);
         }
+      } else if (p_[1] == '=') {
         p_ += 2;
-        return make(kTokFloorDiv, start);
+        make(out, kTokDivAssign, start);
+      } else {
+        ++p_;
+        make(out, '/', start);
       }
-      if (p_[1] == '=') {
-        p_ += 2;
-        return make(kTokDivAssign, start);
-      }
-      ++p_;
-      return make('/', start);
+      return;
     case ':':
       if (p_[1] == ':') {
         p_ += 2;
-        return make(kTokDoubleColon, start);
+        make(out, kTokDoubleColon, start);
+      } else {
+        ++p_;
+        make(out, ':', start);
       }
-      ++p_;
-      return make(':', start);
+      return;
     case '@': {
       if (p_[1] == '[') {
         p_ += 2;
-        return make(kTokAttributeOpen, start);
+        make(out, kTokAttributeOpen, start);
+        return;
       }
-      if (!isAlpha(p_[1]) && p_[1] != '_') return fail(start, "expected an attribute name after '@'");
+      if (!isAlpha(p_[1]) && p_[1] != '_') {
+        fail(out, start, "expected an attribute name after '@'");
+        return;
+      }
       ++p_;
       const char* nameStart = p_;
       while (isNameChar(*p_)) ++p_;
-      Token t = make(kTokAttribute, start);
-      t.text = std::string_view(nameStart, static_cast<std::size_t>(p_ - nameStart));
-      return t;
+      make(out, kTokAttribute, start);
+      out.text = std::string_view(nameStart, static_cast<std::size_t>(p_ - nameStart));
+      return;
     }
     default:
       break;
   }
-  if (isDigit(c)) return lexNumber(start);
-  if (isAlpha(c) || c == '_') return lexName(start);
-  if (static_cast<unsigned char>(c) >= 0x80) return lexUtf8Error(start);
+  if (isDigit(c)) {
+    lexNumber(out, start);
+    return;
+  }
+  if (static_cast<unsigned char>(c) >= 0x80) {
+    lexUtf8Error(out, start);
+    return;
+  }
   ++p_;
-  return make(static_cast<unsigned char>(c), start);
+  make(out, static_cast<unsigned char>(c), start);
 }
 
-Token Lexer::lexName(std::uint32_t start) {
-  const char* s = p_;
-  do {
-    ++p_;
-  } while (isNameChar(*p_));
-  std::string_view word(s, static_cast<std::size_t>(p_ - s));
-  return make(keywordType(word), start);
-}
-
-Token Lexer::lexNumber(std::uint32_t start) {
+void Lexer::lexNumber(Token& out, std::uint32_t start) {
   // The same pattern as Luau's lexer: the text is validated when converted below.
   do {
     ++p_;
@@ -490,8 +548,8 @@ Token Lexer::lexNumber(std::uint32_t start) {
     if (*p_ == '+' || *p_ == '-') ++p_;
   }
   while (isNameChar(*p_)) ++p_;
-  Token t = make(kTokNumber, start);
-  std::string_view text = t.text;
+  make(out, kTokNumber, start);
+  std::string_view text = out.text;
   std::string_view digits = text;
   if (text.find('_') != std::string_view::npos) {
     scratch_.clear();
@@ -501,18 +559,30 @@ Token Lexer::lexNumber(std::uint32_t start) {
     digits = scratch_;
   }
   bool ok = false;
-  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'b' || digits[1] == 'B')) {
-    ok = parseInteger(digits.substr(2), 2, t.number);
-  } else if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-    ok = parseInteger(digits.substr(2), 16, t.number);
-  } else {
-    ok = parseDecimal(digits, t.number);
+  // Small decimal integers (the common case) without the general parser.
+  if (digits.size() <= 15 && isDigit(digits.front())) {
+    std::uint64_t v = 0;
+    std::size_t i = 0;
+    while (i < digits.size() && isDigit(digits[i])) {
+      v = v * 10 + static_cast<std::uint64_t>(digits[i] - '0');
+      ++i;
+    }
+    if (i == digits.size()) {
+      out.number = static_cast<double>(v);
+      return;
+    }
   }
-  if (!ok) return fail(start, "malformed number near " + describe(t));
-  return t;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'b' || digits[1] == 'B')) {
+    ok = parseInteger(digits.substr(2), 2, out.number);
+  } else if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    ok = parseInteger(digits.substr(2), 16, out.number);
+  } else {
+    ok = parseDecimal(digits, out.number);
+  }
+  if (!ok) fail(out, start, "malformed number near " + describe(out));
 }
 
-Token Lexer::lexUtf8Error(std::uint32_t start) {
+[[gnu::noinline]] void Lexer::lexUtf8Error(Token& out, std::uint32_t start) {
   auto b = static_cast<unsigned char>(*p_);
   int size = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
   std::uint32_t code = size == 2 ? (b & 0x1Fu) : size == 3 ? (b & 0x0Fu) : (b & 0x07u);
@@ -527,7 +597,8 @@ Token Lexer::lexUtf8Error(std::uint32_t start) {
   }
   if (!valid || code > 0x10FFFF || (size == 3 && code < 0x800) || (size == 4 && code < 0x10000) ||
       (size == 2 && code < 0x80) || (code >= 0xD800 && code <= 0xDFFF)) {
-    return fail(start, "invalid UTF-8 sequence");
+    fail(out, start, "invalid UTF-8 sequence");
+    return;
   }
   char hex[16];
   auto [end, ec] = std::to_chars(hex, hex + sizeof(hex), code, 16);
@@ -535,7 +606,7 @@ Token Lexer::lexUtf8Error(std::uint32_t start) {
   std::string name(hex, end);
   for (char& ch : name) ch = static_cast<char>(ch >= 'a' ? ch - 'a' + 'A' : ch);
   while (name.size() < 4) name.insert(name.begin(), '0');
-  return fail(start, "unexpected Unicode character U+" + name + " outside a string");
+  fail(out, start, "unexpected Unicode character U+" + name + " outside a string");
 }
 
 bool Lexer::readEscape(std::string& out, bool interpolated) {
@@ -566,7 +637,7 @@ bool Lexer::readEscape(std::string& out, bool interpolated) {
     case 'v': out += '\v'; ++p_; return true;
     case 'x': {
       if (!isHex(p_[1]) || !isHex(p_[2])) {
-        fail(at, "invalid escape sequence '\\x' (expected two hexadecimal digits)");
+        failEscape(at, "invalid escape sequence '\\x' (expected two hexadecimal digits)");
         return false;
       }
       out += static_cast<char>(hexValue(p_[1]) * 16 + hexValue(p_[2]));
@@ -582,7 +653,7 @@ bool Lexer::readEscape(std::string& out, bool interpolated) {
       return true;
     case 'u': {
       if (p_[1] != '{') {
-        fail(at, "invalid escape sequence '\\u' (expected '{')");
+        failEscape(at, "invalid escape sequence '\\u' (expected '{')");
         return false;
       }
       const char* q = p_ + 2;
@@ -595,7 +666,7 @@ bool Lexer::readEscape(std::string& out, bool interpolated) {
         ++digits;
       }
       if (digits == 0 || *q != '}' || code > 0x10FFFF) {
-        fail(at, "invalid escape sequence '\\u{...}' (expected 1 to 16 hexadecimal digits of a code point up to 10FFFF)");
+        failEscape(at, "invalid escape sequence '\\u{...}' (expected 1 to 16 hexadecimal digits of a code point up to 10FFFF)");
         return false;
       }
       appendUtf8(out, code);
@@ -603,7 +674,7 @@ bool Lexer::readEscape(std::string& out, bool interpolated) {
       return true;
     }
     case '\0':
-      fail(at, interpolated ? "unfinished interpolated string" : "unfinished string");
+      failEscape(at, interpolated ? "unfinished interpolated string" : "unfinished string");
       return false;
     default:
       if (isDigit(c)) {
@@ -613,7 +684,7 @@ bool Lexer::readEscape(std::string& out, bool interpolated) {
           ++p_;
         }
         if (code > 255) {
-          fail(at, "invalid escape sequence '\\" + std::to_string(code) + "' (decimal escape too large)");
+          failEscape(at, "invalid escape sequence '\\" + std::to_string(code) + "' (decimal escape too large)");
           return false;
         }
         out += static_cast<char>(code);
@@ -626,18 +697,20 @@ bool Lexer::readEscape(std::string& out, bool interpolated) {
   }
 }
 
-Token Lexer::lexQuoted(char quote, std::uint32_t start) {
+void Lexer::lexQuoted(Token& out, char quote, std::uint32_t start) {
   std::uint32_t startLine = line_;
   ++p_;
   const char* contentStart = p_;
   // Fast path: no escapes, the value is a view of the source.
-  while (*p_ != quote && *p_ != '\\' && *p_ != '\n' && *p_ != '\r' && *p_ != '\0') ++p_;
+  const char* q = p_;
+  while (*q != quote && *q != '\\' && *q != '\n' && *q != '\r' && *q != '\0') ++q;
+  p_ = q;
   if (*p_ == quote) {
     std::string_view value(contentStart, static_cast<std::size_t>(p_ - contentStart));
     ++p_;
-    Token t = make(kTokString, start);
-    t.value = value;
-    return t;
+    make(out, kTokString, start);
+    out.value = value;
+    return;
   }
   scratch_.assign(contentStart, static_cast<std::size_t>(p_ - contentStart));
   for (;;) {
@@ -647,23 +720,26 @@ Token Lexer::lexQuoted(char quote, std::uint32_t start) {
       break;
     }
     if (c == '\n' || c == '\r' || c == '\0') {
-      Token t = make(kTokString, start);
-      return fail(start, "unfinished string near " + describe(t));
+      make(out, kTokString, start);
+      fail(out, start, "unfinished string near " + describe(out));
+      return;
     }
     if (c == '\\') {
-      if (!readEscape(scratch_, /*interpolated=*/false)) return make(kTokEof, start);
+      if (!readEscape(scratch_, /*interpolated=*/false)) {
+        make(out, kTokEof, start);
+        return;
+      }
       continue;
     }
     scratch_ += c;
     ++p_;
   }
-  Token t = make(kTokString, start);
-  t.line = startLine;
-  t.value = arena_.copyString(scratch_);
-  return t;
+  make(out, kTokString, start);
+  out.line = startLine;
+  out.value = arena_.copyString(scratch_);
 }
 
-Token Lexer::lexInterpSection(std::uint32_t start, bool first) {
+void Lexer::lexInterpSection(Token& out, std::uint32_t start, bool first) {
   // Just after '`' (first) or after the '}' closing an interpolated expression.
   std::uint32_t startLine = line_;
   scratch_.clear();
@@ -671,28 +747,33 @@ Token Lexer::lexInterpSection(std::uint32_t start, bool first) {
     char c = *p_;
     if (c == '`') {
       ++p_;
-      Token t = make(first ? kTokInterpSimple : kTokInterpEnd, start);
-      t.line = startLine;
-      t.value = arena_.copyString(scratch_);
-      return t;
+      make(out, first ? kTokInterpSimple : kTokInterpEnd, start);
+      out.line = startLine;
+      out.value = arena_.copyString(scratch_);
+      return;
     }
     if (c == '{') {
       if (p_[1] == '{') {
-        return fail(static_cast<std::uint32_t>(p_ - base_),
-                    "double braces are not permitted within interpolated strings; did you mean '\\{'?");
+        fail(out, static_cast<std::uint32_t>(p_ - base_),
+             "double braces are not permitted within interpolated strings; did you mean '\\{'?");
+        return;
       }
       ++p_;
       braces_.push_back(true);
-      Token t = make(first ? kTokInterpBegin : kTokInterpMid, start);
-      t.line = startLine;
-      t.value = arena_.copyString(scratch_);
-      return t;
+      make(out, first ? kTokInterpBegin : kTokInterpMid, start);
+      out.line = startLine;
+      out.value = arena_.copyString(scratch_);
+      return;
     }
     if (c == '\n' || c == '\r' || c == '\0') {
-      return fail(start, "unfinished interpolated string");
+      fail(out, start, "unfinished interpolated string");
+      return;
     }
     if (c == '\\') {
-      if (!readEscape(scratch_, /*interpolated=*/true)) return make(kTokEof, start);
+      if (!readEscape(scratch_, /*interpolated=*/true)) {
+        make(out, kTokEof, start);
+        return;
+      }
       continue;
     }
     scratch_ += c;

@@ -115,18 +115,21 @@ class Lexer {
   std::string_view source() const { return source_; }
 
  private:
-  Token lex();
+  void lex(Token& out);
   void skipSpaceAndComments();
   bool skipLongBracketBody(int level, std::uint32_t startOffset, bool isComment, std::string* out);
   int longBracketLevel();  // at '[': returns level if "[=*[" follows, -1 if just '[', -2 if malformed
-  Token lexQuoted(char quote, std::uint32_t start);
-  Token lexInterpSection(std::uint32_t start, bool first);
+  void lexQuoted(Token& out, char quote, std::uint32_t start);
+  void lexInterpSection(Token& out, std::uint32_t start, bool first);
   bool readEscape(std::string& out, bool interpolated);  // at '\\'; false on error (reported)
-  Token lexNumber(std::uint32_t start);
-  Token lexName(std::uint32_t start);
-  Token lexUtf8Error(std::uint32_t start);
-  Token make(int type, std::uint32_t start) const;
-  Token fail(std::uint32_t at, std::string message);
+  void lexNumber(Token& out, std::uint32_t start);
+  void lexUtf8Error(Token& out, std::uint32_t start);
+  void make(Token& out, int type, std::uint32_t start) const;
+  void fail(Token& out, std::uint32_t at, std::string message);
+  void failEscape(std::uint32_t at, std::string message) {
+    Token ignored;
+    fail(ignored, at, std::move(message));
+  }
 
   std::string_view source_;
   const char* p_;

@@ -25,13 +25,51 @@ constexpr std::string_view kRenamePrefix = "__luau_r_";
 constexpr std::string_view kTempTable = "__luau_t";
 constexpr std::string_view kTempKey = "__luau_k";
 
-// Where a number literal lands: integers are kept only where Luau cannot tell them from doubles.
-enum class NumCtx : std::uint8_t { kValue, kInt };
+// What the surrounding code can observe of a number:
+//   kValue: everything (written as a double literal; the sign of a zero shows).
+//   kInt:   an integer literal is fine (for-loop bounds); the sign of a zero still shows.
+//   kKey:   an integer literal is fine and the sign of a zero is invisible: comparison operands and
+//           table keys (Lua normalizes the key -0.0 to 0 as Luau treats -0 and 0 as one key).
+enum class NumCtx : std::uint8_t { kValue, kInt, kKey };
 
-inline bool isWordChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-inline bool isDigitChar(char c) { return c >= '0' && c <= '9'; }
+inline bool intOk(NumCtx c) { return c != NumCtx::kValue; }
+inline bool signFree(NumCtx c) { return c == NumCtx::kKey; }
+
+// Two adjacent tokens need a space when their characters would merge into another token: two words
+// (`local x`), `--` (a comment), `..`/`.5`, `[[`/`[=` (a long bracket), `==`-like pairs, `::`, `//`.
+enum SpaceClass : std::uint8_t { kOther, kWord, kDigit, kMinus, kDot, kOpenBracket, kEqualsLike, kColon, kSlash, kClassCount };
+
+struct SpaceTables {
+  std::uint8_t cls[256] = {};
+  bool need[kClassCount][kClassCount] = {};
+  constexpr SpaceTables() {
+    for (int c = 'a'; c <= 'z'; ++c) cls[c] = kWord;
+    for (int c = 'A'; c <= 'Z'; ++c) cls[c] = kWord;
+    cls[static_cast<unsigned char>('_')] = kWord;
+    for (int c = '0'; c <= '9'; ++c) cls[c] = kDigit;
+    cls[static_cast<unsigned char>('-')] = kMinus;
+    cls[static_cast<unsigned char>('.')] = kDot;
+    cls[static_cast<unsigned char>('[')] = kOpenBracket;
+    cls[static_cast<unsigned char>('=')] = kEqualsLike;
+    cls[static_cast<unsigned char>('<')] = kEqualsLike;
+    cls[static_cast<unsigned char>('>')] = kEqualsLike;
+    cls[static_cast<unsigned char>('~')] = kEqualsLike;
+    cls[static_cast<unsigned char>(':')] = kColon;
+    cls[static_cast<unsigned char>('/')] = kSlash;
+    for (int a : {kWord, kDigit}) {
+      for (int b : {kWord, kDigit}) need[a][b] = true;
+    }
+    need[kMinus][kMinus] = true;
+    need[kDot][kDot] = true;
+    need[kDot][kDigit] = true;
+    need[kOpenBracket][kOpenBracket] = true;
+    need[kOpenBracket][kEqualsLike] = true;  // only '[=' matters; the others never occur
+    need[kEqualsLike][kEqualsLike] = true;
+    need[kColon][kColon] = true;
+    need[kSlash][kSlash] = true;
+  }
+};
+constexpr SpaceTables kSpace;
 
 // Names that Lua 5.4 reserves but Luau does not.
 inline bool isLuaOnlyKeyword(std::string_view n) { return n == "goto"; }
@@ -125,7 +163,6 @@ class Emitter {
   std::string run(const Chunk& chunk) {
     block(chunk.body);
     if (errors_.failed) return {};
-    std::string result;
     if (helpersUsed_ != 0) {
       std::string names;
       std::string fields;
@@ -139,15 +176,11 @@ class Emitter {
         fields += "__luau.";
         fields += kHelperField[i];
       }
-      result.reserve(out_.size() + names.size() + fields.size() + 16);
-      result += "local ";
-      result += names;
-      result += " = ";
-      result += fields;
-      result += "; ";
+      // The helpers used are known only now; they go in front of line 1.
+      std::string prologue = "local " + names + " = " + fields + "; ";
+      out_.insert(0, prologue);
     }
-    result += out_;
-    return result;
+    return std::move(out_);
   }
 
  private:
@@ -155,7 +188,11 @@ class Emitter {
    public:
     Level(Emitter& e, int n, std::uint32_t line) : e_(e), n_(n) {
       e_.level_ += n;
-      if (e_.level_ > kMaxLuaLevels) e_.tooDeep(line);
+      if (e_.level_ > kMaxLuaLevels) [[unlikely]] e_.tooDeep(line);
+    }
+    Level(Emitter& e, int n, const Expr* at) : e_(e), n_(n) {
+      e_.level_ += n;
+      if (e_.level_ > kMaxLuaLevels) [[unlikely]] e_.tooDeep(firstLine(at));
     }
     ~Level() { e_.level_ -= n_; }
     Level(const Level&) = delete;
@@ -178,13 +215,10 @@ class Emitter {
   }
 
   void put(std::string_view text) {
-    char a = lastChar_;
-    char b = text.front();
-    bool space = (isWordChar(a) && isWordChar(b)) || (lastWasNumber_ && (b == '.' || isWordChar(b))) ||
-                 (a == '-' && b == '-') || (a == '.' && (b == '.' || isDigitChar(b))) ||
-                 (a == '[' && (b == '[' || b == '=')) || ((a == '=' || a == '<' || a == '>' || a == '~') && b == '=') ||
-                 (a == ':' && b == ':') || (a == '/' && b == '/');
-    if (space) out_ += ' ';
+    std::uint8_t a = kSpace.cls[static_cast<unsigned char>(lastChar_)];
+    std::uint8_t b = kSpace.cls[static_cast<unsigned char>(text.front())];
+    // After a number, '.' or a letter would continue it (`1 ..x`, `1 and`).
+    if (kSpace.need[a][b] || (lastWasNumber_ && (b == kDot || b == kWord))) out_ += ' ';
     out_ += text;
     lastChar_ = text.back();
     lastWasNumber_ = false;
@@ -638,7 +672,7 @@ class Emitter {
       put("=");
       exprTop(index->object, NumCtx::kValue);
       put(",");
-      exprTop(index->key, NumCtx::kInt);
+      exprTop(index->key, NumCtx::kKey);
       put(";");
       auto* read = arena_.make<IndexExpr>();
       read->kind = ExprKind::kIndex;
@@ -666,7 +700,7 @@ class Emitter {
 
   // An expression Lua parses with a fresh subexpression level (call arguments, keys, values...).
   void exprTop(const Expr* e, NumCtx ctx) {
-    Level level(*this, 1, firstLine(e));
+    Level level(*this, 1, e);
     expr(e, ctx);
   }
 
@@ -687,7 +721,7 @@ class Emitter {
         return;
       case ExprKind::kNumber:
         at(e->line);
-        putNumber(static_cast<const NumberExpr*>(e)->value, ctx == NumCtx::kInt);
+        putNumber(static_cast<const NumberExpr*>(e)->value, intOk(ctx));
         return;
       case ExprKind::kString:
         at(e->line);
@@ -726,7 +760,7 @@ class Emitter {
         auto* x = static_cast<const IndexExpr*>(e);
         expr(x->object, NumCtx::kValue);
         tok("[", e->line);
-        exprTop(x->key, NumCtx::kInt);
+        exprTop(x->key, NumCtx::kKey);
         tok("]", x->closeLine);
         return;
       }
@@ -813,7 +847,7 @@ class Emitter {
           break;
         case FieldKind::kKeyed:
           tok("[", firstLine(f.key));
-          exprTop(f.key, NumCtx::kInt);
+          exprTop(f.key, NumCtx::kKey);
           tok("]", f.keyCloseLine);
           tok("=", f.equalsLine);
           exprTop(f.value, NumCtx::kValue);
@@ -873,7 +907,11 @@ class Emitter {
       case UnaryOp::kNeg:
         if (auto v = numericLiteral(x)) {
           at(x->line);
-          putNumber(*v, ctx == NumCtx::kInt);
+          putNumber(*v, intOk(ctx));
+        } else if (signFree(ctx)) {
+          // Only an integer zero behaves differently, by its sign, which nothing here can see.
+          tok("-", x->line);
+          exprTop(x->operand, ctx);
         } else if (knownFloat(x->operand)) {
           tok("-", x->line);
           exprTop(x->operand, NumCtx::kValue);
@@ -926,8 +964,9 @@ class Emitter {
         return;
       }
       case BinaryOp::kMul:
-        // A literal operand is written as a float, so the product is a double and cannot wrap.
-        if (litL || litR) {
+        // A literal operand is written as a float (and a known double stays one), so the product is a
+        // double and cannot wrap.
+        if (litL || litR || knownFloat(x->lhs) || knownFloat(x->rhs)) {
           native(x, "*", NumCtx::kValue, NumCtx::kValue);
         } else {
           helperCall(Helper::kMul, x);
@@ -955,7 +994,11 @@ class Emitter {
           double b = *litR;
           double r = a - std::floor(a / b) * b;  // Luau's definition
           at(firstLine(x->lhs));
-          putNumber(r, ctx == NumCtx::kInt);
+          putNumber(r, intOk(ctx));
+        } else if (signFree(ctx) && litR && *litR > 0 && writesAsInteger(*litR, true)) {
+          // i % 2 == 0: with a positive integral divisor Lua's % gives Luau's value except for the sign
+          // of a zero result, which a comparison or a key cannot see.
+          native(x, "%", ctx, NumCtx::kInt);
         } else {
           helperCall(Helper::kMod, x);
         }
@@ -964,22 +1007,22 @@ class Emitter {
         concat(x);
         return;
       case BinaryOp::kEq:
-        native(x, "==", NumCtx::kInt, NumCtx::kInt);
+        native(x, "==", NumCtx::kKey, NumCtx::kKey);
         return;
       case BinaryOp::kNe:
-        native(x, "~=", NumCtx::kInt, NumCtx::kInt);
+        native(x, "~=", NumCtx::kKey, NumCtx::kKey);
         return;
       case BinaryOp::kLt:
-        native(x, "<", NumCtx::kInt, NumCtx::kInt);
+        native(x, "<", NumCtx::kKey, NumCtx::kKey);
         return;
       case BinaryOp::kLe:
-        native(x, "<=", NumCtx::kInt, NumCtx::kInt);
+        native(x, "<=", NumCtx::kKey, NumCtx::kKey);
         return;
       case BinaryOp::kGt:
-        native(x, ">", NumCtx::kInt, NumCtx::kInt);
+        native(x, ">", NumCtx::kKey, NumCtx::kKey);
         return;
       case BinaryOp::kGe:
-        native(x, ">=", NumCtx::kInt, NumCtx::kInt);
+        native(x, ">=", NumCtx::kKey, NumCtx::kKey);
         return;
       case BinaryOp::kAnd:
         native(x, "and", ctx, ctx);

@@ -145,6 +145,21 @@ TEST(LuauLoweringTest, LiteralsKeepTheirDoubleValue) {
       "true\t-inf\t3\t0.5\n");
 }
 
+TEST(LuauLoweringTest, SignOfZeroOnlyWhereItShows) {
+  // In comparisons and keys Lua's native % and unary minus are used (the sign of a zero cannot show);
+  // elsewhere the helpers give Luau's -0 and 0.
+  expectOutput(
+      "local z = -4\n"
+      "local n = #'ab' - 2\n"
+      "local t = {[0] = 'zero'}\n"
+      "print(z % 2, z % 2 == 0, t[z % 2], -n, -n == 0, t[-n], z % 3 < 0, (-n) < 0)\n"
+      "local odd = 0\n"
+      "for i = -5, 5 do if i % 2 == 1 then odd += 1 end end\n"
+      "print(odd, 7.5 % 2 == 1.5, (-7) % 3 == 2)\n",
+      "0\ttrue\tzero\t-0\ttrue\tzero\tfalse\tfalse\n"
+      "6\ttrue\ttrue\n");
+}
+
 TEST(LuauLoweringTest, ArithmeticWithStringsAndMetamethods) {
   expectOutput(
       "print('10' * '3', '7' // '0', '7' % '2', -'2')\n"

@@ -25,6 +25,8 @@ SyntaxError locate(std::string_view source, std::uint32_t offset, std::string_vi
   return SyntaxError{std::string(chunkName), line, column, std::move(message)};
 }
 
+constexpr std::size_t kKeepBufferBytes = std::size_t{1} << 20;
+
 }  // namespace
 
 std::string SyntaxError::toString() const {
@@ -45,8 +47,17 @@ Result<std::string> lower(std::string_view source, std::string_view chunkName, c
   if (std::size_t nul = source.find('\0'); nul != std::string_view::npos) {
     return fail(static_cast<std::uint32_t>(nul), "unexpected NUL byte (write \\0 inside a string)");
   }
-  // The lexer reads a NUL sentinel at the end instead of checking bounds.
-  std::string buffer(source);
+  // The lexer reads a NUL sentinel at the end instead of checking bounds. The copy reuses a per-thread
+  // buffer (kept only while small) to avoid faulting in fresh pages on every lowering.
+  thread_local std::string reusable;
+  std::string& buffer = reusable;
+  buffer.assign(source);
+  struct Release {
+    std::string& b;
+    ~Release() {
+      if (b.capacity() > kKeepBufferBytes) std::string().swap(b);
+    }
+  } release{buffer};
   Arena arena;
   ErrorSink errors;
   Parser parser(buffer, arena, errors);
