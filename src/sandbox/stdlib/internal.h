@@ -22,6 +22,14 @@ inline const StdlibLimits& limitsOf(lua_State* L) {
   return *static_cast<const StdlibLimits*>(lua_touserdata(L, lua_upvalueindex(1)));
 }
 
+// The step budget of one pattern-matching call over a subject of `len` bytes (saturating).
+inline std::uint64_t patternBudget(const StdlibLimits& limits, std::size_t len) {
+  const std::uint64_t kMax = ~std::uint64_t{0};
+  const std::uint64_t perByte = limits.patternStepsPerByte;
+  const std::uint64_t scaled = (perByte != 0 && len > kMax / perByte) ? kMax : perByte * len;
+  return scaled > kMax - limits.patternStepBudget ? kMax : limits.patternStepBudget + scaled;
+}
+
 // Pushes a full userdata holding a copy of `limits` (defaults when null).
 void pushLimits(lua_State* L, const StdlibLimits* limits);
 

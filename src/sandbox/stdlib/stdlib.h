@@ -8,7 +8,7 @@
 // Deviations from stock Lua 5.4 (everything else follows the reference manual and the stock messages):
 //   string.dump       absent.
 //   find/match/gmatch/gsub
-//                     a call that needs more than StdlibLimits::patternStepBudget matcher steps raises
+//                     a call that needs more matcher steps than StdlibLimits allow (see there) raises
 //                     "pattern too complex (step budget exceeded)"; for gmatch the budget is per iterator
 //                     call. After any error a gmatch iterator stays usable (it retries from where it was).
 //                     Plain find (and patterns without specials) uses a linear-time search.
@@ -43,11 +43,15 @@ struct lua_State;
 namespace tw::sandbox::stdlib {
 
 struct StdlibLimits {
-  // Matcher steps one find/match/gsub call (or one gmatch iterator call) may take. A step is one pattern
-  // item tried at one subject position (or one character scanned by a repetition, %b or a back-reference),
-  // about 10 ns here: the default stops a pathological pattern after ~0.5 s, while ordinary linear patterns
-  // use 1-3 steps per subject byte (a 10 MB subject: ~3*10^7). Default: 5*10^7.
+  // Matcher steps one find/match/gsub call (or one gmatch iterator call) may take:
+  //   patternStepBudget + patternStepsPerByte * (subject length), saturating.
+  // A step is one pattern item tried at one subject position, or one character scanned by a repetition,
+  // %b or a back-reference: 2.5-5.5 ns here. Ordinary patterns take 1-4 steps per subject byte, those
+  // that back off over every word ("(%w+)=(%w+)" over text without '=') ~15. So the defaults let any
+  // ordinary pattern through, and stop a pathological one after ~0.1-0.3 s on a small subject (~1-2 s
+  // on a 10 MB one, whose stock run would take hours). Defaults: 5*10^7 and 32.
   std::uint64_t patternStepBudget = 50'000'000;
+  std::uint64_t patternStepsPerByte = 32;
   // Largest string string.rep, string.gsub and table.concat build; the VM's memory cap usually stops a
   // script first. Default: 256 MiB.
   std::size_t maxStringBytes = std::size_t{256} << 20;

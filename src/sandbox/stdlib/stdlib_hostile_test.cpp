@@ -70,6 +70,9 @@ TEST(StdlibHostileTest, OrdinaryLargeWorkloadsStayWithinTheBudget) {
     assert(text:match("^(.-)%s") == "word1")
     assert(select(2, text:gsub("%s+", "")) == 199999)
     assert(text:find("%d+$") ~= nil)
+    -- backs off over every word (~15 steps a byte): within the per-byte allowance
+    local big = text:rep(4)                              -- ~9 MB
+    assert(select(2, big:gsub("(%w+)=(%w+)", "%2=%1")) == 0)
   )lua"),
             "");
 }
@@ -77,6 +80,7 @@ TEST(StdlibHostileTest, OrdinaryLargeWorkloadsStayWithinTheBudget) {
 TEST(StdlibHostileTest, BudgetIsConfigurable) {
   StdlibLimits limits;
   limits.patternStepBudget = 5000;
+  limits.patternStepsPerByte = 0;
   TestVm vm(Libs::kOurs, &limits);
   EXPECT_EQ(vm.run("assert(('x'):rep(30):find('x+y') == nil)"), "");  // ~1000 steps
   expectQuickError(vm, "return ('x'):rep(1000):find('x*y')", "step budget exceeded");
@@ -159,6 +163,7 @@ TEST(StdlibHostileTest, SortComparatorMayYieldInsideACoroutine) {
 TEST(StdlibHostileTest, GmatchIteratorIsSafeToCallAgainAfterAnError) {
   StdlibLimits limits;
   limits.patternStepBudget = 100000;
+  limits.patternStepsPerByte = 0;
   TestVm vm(Libs::kOurs, &limits);
   EXPECT_EQ(vm.run(R"lua(
     local s = ("a"):rep(2000)

@@ -197,7 +197,7 @@ int strFindAux(lua_State* L, bool find) {
       ++p;
       --lp;
     }
-    detail::initMatch(ms, L, s, ls, p, lp, limitsOf(L).patternStepBudget);
+    detail::initMatch(ms, L, s, ls, p, lp, detail::patternBudget(limitsOf(L), ls));
     const char* s1 = s + init;
     do {
       detail::resetMatch(ms);
@@ -235,7 +235,7 @@ int gmatchAux(lua_State* L) {
   const char* p = lua_tolstring(L, lua_upvalueindex(3), &lp);
   auto* gm = static_cast<GmatchState*>(lua_touserdata(L, lua_upvalueindex(4)));
   MatchState ms;
-  detail::initMatch(ms, L, s, ls, p, lp, limitsOf(L).patternStepBudget);
+  detail::initMatch(ms, L, s, ls, p, lp, detail::patternBudget(limitsOf(L), ls));
   for (std::size_t pos = gm->src; pos <= ls; ++pos) {
     detail::resetMatch(ms);
     const char* e = detail::doMatch(ms, s + pos, p);
@@ -341,7 +341,7 @@ int strGsub(lua_State* L) {
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   MatchState ms;
-  detail::initMatch(ms, L, src, srcl, p, lp, limitsOf(L).patternStepBudget);
+  detail::initMatch(ms, L, src, srcl, p, lp, detail::patternBudget(limitsOf(L), srcl));
   const char* lastMatch = nullptr;
   lua_Integer n = 0;
   bool changed = false;
