@@ -294,12 +294,14 @@ class StdlibDeadlineTest : public ::testing::Test {
 TEST_F(StdlibDeadlineTest, LongCLoopsAreKilledAtTheDeadline) {
   StdlibLimits limits;
   limits.patternStepBudget = ~std::uint64_t{0};  // only the deadline stops the matcher
+  limits.patternStepsPerByte = 0;
   limits.maxStringBytes = std::size_t{4} << 30;
   TestVm vm(Libs::kOurs, &limits);
   ASSERT_EQ(vm.run("big = {} for i = 1, 1e6 do big[i] = (i * 7919) % 1000003 end"), "");
   // concat: __index = type is a C function returning "table", so no Lua code runs at all.
   expectKilled(vm, "return table.concat(setmetatable({}, {__index = type}), '', 1, 1e12)");
   expectKilled(vm, "return ('a'):rep(1e5):find('a*b')");
+  expectKilled(vm, "for x in ('a'):rep(1e5):gmatch('.-b') do end");
   expectKilled(vm, kBigRep);
   expectKilled(vm, "local t = {} for i = 1, #big do t[i] = big[i] end table.sort(t) table.sort(t) "
                    "table.sort(t, function(a, b) return a > b end)");
