@@ -167,7 +167,7 @@ const Token& Lexer::peek() {
 }
 
 void Lexer::next() {
-  previousLine_ = current_.line;
+  previousLine_ = current_.endLine;
   if (hasLookahead_) {
     current_ = lookahead_;
     hasLookahead_ = false;
@@ -186,7 +186,7 @@ void Lexer::abort() {
 }
 
 void Lexer::splitGreaterEqual() {
-  previousLine_ = current_.line;
+  previousLine_ = current_.endLine;
   current_.type = '=';
   current_.offset += 1;
   current_.text = current_.text.substr(1);
@@ -195,6 +195,7 @@ void Lexer::splitGreaterEqual() {
 inline void Lexer::make(Token& out, int type, std::uint32_t start) const {
   out.type = type;
   out.line = line_;
+  out.endLine = line_;
   out.offset = start;
   out.text = std::string_view(base_ + start, static_cast<std::size_t>(p_ - base_) - start);
 }
@@ -206,6 +207,7 @@ inline void Lexer::make(Token& out, int type, std::uint32_t start) const {
   p_ = base_ + source_.size();
   out.type = kTokEof;
   out.line = line_;
+  out.endLine = line_;
   out.offset = static_cast<std::uint32_t>(source_.size());
   out.text = {};
   out.value = {};
@@ -354,6 +356,7 @@ void Lexer::lex(Token& out) {
     std::string_view word(s, static_cast<std::size_t>(q - s));
     out.type = keywordType(word);
     out.line = line_;
+    out.endLine = line_;
     out.offset = start;
     out.text = word;
     return;

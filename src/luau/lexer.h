@@ -69,7 +69,8 @@ enum Tok : int {
 
 struct Token {
   int type = kTokEof;
-  std::uint32_t line = 1;
+  std::uint32_t line = 1;     // line of the first character
+  std::uint32_t endLine = 1;  // line of the last character (long strings span lines)
   std::uint32_t offset = 0;  // byte offset of the first character
   std::string_view text;     // source text (names: the name; attributes: the name without '@')
   std::string_view value;    // decoded contents of strings and interpolation pieces
@@ -106,7 +107,7 @@ class Lexer {
   // After an error: the current token and everything after it become end-of-file.
   void abort();
 
-  // Lines of the previous token (for "ambiguous call" checks).
+  // Line where the previous token ended (for "ambiguous call" checks).
   std::uint32_t previousLine() const { return previousLine_; }
 
   // Describes a token for messages: "'x'", "<eof>", "'\"abc\"'".

@@ -338,6 +338,14 @@ class Emitter {
     switch (s->kind) {
       case StatKind::kLocal: {
         auto* x = static_cast<const LocalStat*>(s);
+        if (x->names.size() == 1 && x->values.size() == 1 && boxedIfElse(x->values[0]) &&
+            !readsName(x->values[0], x->names[0].text)) {
+          // local v = if c then a else b  ->  local v if c then v = a else v = b end
+          tok("local", s->line);
+          name(x->names[0].text, x->names[0].line);
+          ifElseStatement(static_cast<const IfElseExpr*>(x->values[0]), IfTarget::kAssign, x->names[0].text);
+          return;
+        }
         tok("local", s->line);
         for (std::size_t i = 0; i < x->names.size(); ++i) {
           if (i != 0) put(",");
@@ -362,6 +370,13 @@ class Emitter {
         return;
       case StatKind::kAssign: {
         auto* x = static_cast<const AssignStat*>(s);
+        if (x->targets.size() == 1 && x->values.size() == 1 && x->targets[0]->kind == ExprKind::kName &&
+            boxedIfElse(x->values[0])) {
+          at(s->line);
+          ifElseStatement(static_cast<const IfElseExpr*>(x->values[0]), IfTarget::kAssign,
+                          static_cast<const NameExpr*>(x->targets[0])->name);
+          return;
+        }
         if (startsWithParen(x->targets[0])) tok(";", s->line);
         for (std::size_t i = 0; i < x->targets.size(); ++i) {
           if (i != 0) put(",");
@@ -456,6 +471,11 @@ class Emitter {
       }
       case StatKind::kReturn: {
         auto* x = static_cast<const ReturnStat*>(s);
+        if (x->values.size() == 1 && boxedIfElse(x->values[0])) {
+          at(s->line);
+          ifElseStatement(static_cast<const IfElseExpr*>(x->values[0]), IfTarget::kReturn, {});
+          return;
+        }
         tok("return", s->line);
         exprList(x->values, NumCtx::kValue);
         return;
@@ -469,6 +489,51 @@ class Emitter {
         return;
     }
   }
+
+  // An if-expression that the expression form would box (some value may be false or nil).
+  static bool boxedIfElse(const Expr* e) {
+    if (e->kind != ExprKind::kIfElse) return false;
+    for (const IfArm& arm : static_cast<const IfElseExpr*>(e)->arms) {
+      if (!knownTruthy(arm.value)) return true;
+    }
+    return false;
+  }
+
+  enum class IfTarget : std::uint8_t { kAssign, kReturn };
+
+  // `v = if c then a else b` and `return if c then a else b` as an if statement on the same lines:
+  // if c then v = a else v = b end. Each branch yields exactly one value, as in Luau.
+  void ifElseStatement(const IfElseExpr* x, IfTarget target, std::string_view var) {
+    auto branch = [&](const Expr* value) {
+      Level body(*this, 1, value);
+      if (target == IfTarget::kReturn) {
+        put("return");
+      } else {
+        name(var, 0);
+        put("=");
+      }
+      if (isCallOrVararg(value) && target == IfTarget::kReturn) {
+        at(firstLine(value));
+        put("(");
+        exprTop(value, NumCtx::kValue);
+        put(")");
+      } else {
+        exprTop(value, NumCtx::kValue);
+      }
+    };
+    for (std::size_t i = 0; i < x->arms.size(); ++i) {
+      const IfArm& arm = x->arms[i];
+      tok(i == 0 ? "if" : "elseif", arm.keywordLine);
+      exprTop(arm.cond, NumCtx::kValue);
+      tok("then", arm.thenLine);
+      branch(arm.value);
+    }
+    tok("else", x->elseLine);
+    branch(x->elseValue);
+    put("end");
+  }
+
+  static bool isCallOrVararg(const Expr* e) { return e->kind == ExprKind::kCall || e->kind == ExprKind::kVararg; }
 
   std::string_view label(std::uint32_t id) {
     labelText_ = "__luau_c" + std::to_string(id);

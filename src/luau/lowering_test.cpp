@@ -355,12 +355,21 @@ TEST(LuauLoweringTest, IfExpressions) {
       "print(if n > 3 then 'big' else 'small', if n > 9 then 'big' elseif n > 4 then 'mid' else 'small')\n"
       "print((if n then 2 else 3) * 10, if n or false then 'or' else 'no', if if n then nil else 1 then 'a' else 'b')\n"
       "local t = { if n then nil else 1, 2 }\n"
-      "print(t[1], t[2], #`{if n then 'x' else 'y'}`)\n",
+      "print(t[1], t[2], #`{if n then 'x' else 'y'}`)\n"
+      "local x = 5\n"
+      "do local x = if x then x + 1 else nil; print(x) end\n"
+      "local function multi() return 1, 2 end\n"
+      "local function r(c) return if c then multi() else nil end\n"
+      "local y = 1\n"
+      "y = if y > 5 then 1 else nil\n"
+      "print(select('#', r(true)), select('#', r(false)), y)\n",
       "false\tnil\n"
       "false\tc1 c2 b\n"
       "big\tmid\n"
       "20\tor\tb\n"
-      "nil\t2\t1\n");
+      "nil\t2\t1\n"
+      "6\n"
+      "1\t1\tnil\n");
 }
 
 // ---- Names ----

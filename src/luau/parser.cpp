@@ -289,6 +289,12 @@ class FreeNameFinder {
 
 }  // namespace
 
+bool readsName(const Expr* expr, std::string_view name) {
+  Name target{name, 0};
+  FreeNameFinder finder(std::span<const Name>(&target, 1));
+  return finder.find(expr) != nullptr;
+}
+
 std::uint32_t firstLine(const Expr* e) {
   for (;;) {
     switch (e->kind) {

@@ -125,4 +125,7 @@ class Parser {
 // Line of the first token of an expression.
 std::uint32_t firstLine(const Expr* expr);
 
+// Whether `expr` reads the variable `name` (not shadowed by a parameter or local inside it).
+bool readsName(const Expr* expr, std::string_view name);
+
 }  // namespace tw::luau

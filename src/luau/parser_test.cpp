@@ -77,6 +77,7 @@ const Accepted kAccepted[] = {
     {"semicolons", ";;local a = 1;;; local b = 2;"},
     {"shebang and BOM", "#!/usr/bin/env luau\nlocal a = 1"},
     {"varargs", "local function f(...) local a, b = ... return ..., select('#', ...) end\nprint(...)"},
+    {"call right after a multi-line string", "local s = f [[\nabc\n]](1)\nlocal u = f '\\\nx'(2)"},
 };
 
 TEST(LuauParserTest, AcceptsEverySyntaxForm) {
