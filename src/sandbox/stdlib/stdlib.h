@@ -46,10 +46,10 @@ struct StdlibLimits {
   // Matcher steps one find/match/gsub call (or one gmatch iterator call) may take:
   //   patternStepBudget + patternStepsPerByte * (subject length), saturating.
   // A step is one pattern item tried at one subject position, or one character scanned by a repetition,
-  // %b or a back-reference: 2.5-5.5 ns here. Ordinary patterns take 1-4 steps per subject byte, those
-  // that back off over every word ("(%w+)=(%w+)" over text without '=') ~15. So the defaults let any
-  // ordinary pattern through, and stop a pathological one after ~0.1-0.3 s on a small subject (~1-2 s
-  // on a 10 MB one, whose stock run would take hours). Defaults: 5*10^7 and 32.
+  // %b or a back-reference: ~2.2 ns of CPU here (0.7 for %b scans). Ordinary patterns take 1-4 steps
+  // per subject byte, those that back off over every word ("(%w+)=(%w+)" over text without '=') ~15.
+  // So the defaults let any ordinary pattern through, and stop a pathological one after ~0.12 s on a
+  // small subject (~0.8 s on a 10 MB one, whose stock run would take hours). Defaults: 5*10^7 and 32.
   std::uint64_t patternStepBudget = 50'000'000;
   std::uint64_t patternStepsPerByte = 32;
   // Largest string string.rep, string.gsub and table.concat build; the VM's memory cap usually stops a
