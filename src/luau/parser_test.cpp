@@ -175,6 +175,18 @@ const Rejected kRejected[] = {
     {"local a <const> = 1", 1, 9, "unexpected symbol near '<'"},
     {"goto label", 1, 6, "expected an assignment or a function call near 'label'"},
     {"end", 1, 1, "expected <eof> near 'end'"},
+    {"local s = '\\", 1, 12, "unfinished string"},
+    {"local x = t[1", 1, 14, "expected ']' near <eof>"},
+    {"local 1 = 2", 1, 7, "expected a name for the local variable near '1'"},
+    {"function 1() end", 1, 10, "expected a name for the function near '1'"},
+    {"local x = t:m", 1, 14, "expected function arguments near <eof>"},
+    {"local x = f`a`", 1, 12, "an interpolated string must be wrapped in parentheses to be a call argument"},
+    {"type F = (a: number): number", 1, 21, "return types in function types are written after '->' instead of ':'"},
+    {"local x: T... = 1", 1, 11, "a type pack is not allowed here"},
+    {"type A<T... = number> = T", 1, 15, "expected a type pack as the default of a generic type pack"},
+    {"@[deprecated(x)] function f() end", 1, 14, "expected a literal in the attribute arguments"},
+    {"local t = {[1] 2}", 1, 16, "expected '=' in the table field"},
+    {"for i = 1, 2 do end end", 1, 21, "expected <eof> near 'end'"},
 };
 
 TEST(LuauParserTest, RejectsWithPositionAndExpectation) {
@@ -190,6 +202,21 @@ TEST(LuauParserTest, RejectsWithPositionAndExpectation) {
     EXPECT_NE(where.message.find(c.message), std::string::npos) << where.toString();
     EXPECT_EQ(out.error().message, where.toString());
   }
+}
+
+TEST(LuauParserTest, OutputDeeperThanLuaCanLoadIsRejected) {
+  // Within the parser's budget but, with the helpers around each level, deeper than Lua's parser takes.
+  std::string src = "local a, b\nreturn ";
+  for (int i = 0; i < 70; ++i) src += "(if a then false else ";
+  src += "b";
+  for (int i = 0; i < 70; ++i) src += ")";
+  SyntaxError where;
+  Result<std::string> out = lower(src, "init.luau", {}, &where);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(where.line, 2u);
+  EXPECT_NE(where.message.find("too many nested syntax levels for Lua 5.4 once lowered (the limit is 180)"),
+            std::string::npos)
+      << where.toString();
 }
 
 TEST(LuauParserTest, ErrorMessageFormat) {
