@@ -190,6 +190,54 @@ TEST_F(JsonLuaTest, NonCanonicalTextsNormalise) {
   }
 }
 
+TEST_F(JsonLuaTest, LargeContainersAndDuplicateKeysAcrossChunks) {
+  // Containers are built on the Lua stack and flushed into their table every 32 elements.
+  for (int n : {0, 1, 31, 32, 33, 64, 65, 1000, 100000}) {
+    std::string arr = "[";
+    std::string obj = "{";
+    for (int i = 0; i < n; ++i) {
+      arr += (i ? "," : "") + std::to_string(i);
+      obj += std::string(i ? "," : "") + "\"k" + std::to_string(100000 + i) + "\":[" + std::to_string(i) + "]";
+    }
+    arr += "]";
+    obj += "}";
+    EXPECT_EQ(hostRoundTrip(arr).text, arr) << n;
+    if (n > 0) {
+      EXPECT_EQ(hostRoundTrip(obj).text, obj) << n;  // keys are already in sorted order
+    }
+  }
+  // The last duplicate wins, wherever the chunk boundaries fall.
+  std::string dup = "{\"a\":0";
+  for (int i = 0; i < 100; ++i) dup += ",\"f" + std::to_string(100 + i) + "\":" + std::to_string(i);
+  dup += ",\"a\":1}";
+  const Outcome o = hostRoundTrip(dup);
+  EXPECT_EQ(o.text.substr(0, 7), "{\"a\":1,");
+  EXPECT_EQ(run("return json.decode('[' .. ('[],'):rep(99) .. '{}]')[100] ~= nil").text, "true");
+}
+
+TEST_F(JsonLuaTest, KeyCacheServesRepeatedKeysAndResistsFlooding) {
+  // The host's decode caches member names; json.decode reads the cache but never fills it.
+  ASSERT_TRUE(pushJson(L_, R"({"username":1,"avatar":2})").ok());
+  lua_setglobal(L_, "a");
+  ASSERT_TRUE(pushJson(L_, R"({"username":3,"avatar":4,"id":5})").ok());
+  lua_setglobal(L_, "b");
+  EXPECT_EQ(run("return a.username + b.username + b.avatar + b.id").text, "13");
+  // Flood with distinct names from a script, then from the host: lookups stay correct.
+  EXPECT_EQ(run("local t = {} for i = 1, 2000 do t[#t + 1] = '\"name' .. i .. '\":' .. i end "
+                "local d = json.decode('{' .. table.concat(t, ',') .. '}') return d.name1 + d.name2000")
+                .text,
+            "2001");
+  std::string flood = "{";
+  for (int i = 0; i < 2000; ++i) flood += std::string(i ? "," : "") + "\"host" + std::to_string(i) + "\":" + std::to_string(i);
+  flood += "}";
+  ASSERT_TRUE(pushJson(L_, flood).ok());
+  lua_setglobal(L_, "f");
+  EXPECT_EQ(run("return f.host0 + f.host1999 + f.host383 + f.host384").text, "2766");
+  ASSERT_TRUE(pushJson(L_, R"({"host5":"x","avatar":"y","x\u0041":"z","0123456789012345678901234567890123456789xx":1})").ok());
+  lua_setglobal(L_, "g");
+  EXPECT_EQ(run("return g.host5 .. g.avatar .. g.xA .. g['0123456789012345678901234567890123456789xx']").text, "xyz1");
+}
+
 TEST_F(JsonLuaTest, NumbersKeepTheirSubtype) {
   EXPECT_EQ(run("return math.type(json.decode('9007199254740993'))").text, "integer");
   EXPECT_EQ(run("return json.decode('9007199254740993') == 9007199254740993").text, "true");
@@ -434,10 +482,24 @@ TEST_F(JsonLuaTest, EmptyArraysStayDistinctFromEmptyObjects) {
                 "return json.encode(d)")
                 .text,
             R"({"a":[],"b":["x"]})");
-  // Marks are invisible: no metatable, rawlen/next/pairs behave as for any table.
-  EXPECT_EQ(run("local a = json.decode('[]') return tostring(getmetatable(a)) .. #a .. tostring(next(a))").text,
-            "nil0nil");
-  EXPECT_EQ(run("local a = json.decode('[1]') setmetatable(a, {}) return json.encode(a)").text, "[1]");
+  // The mark is a locked metatable without metamethods: type, tostring, #, next, pairs, ipairs behave as for
+  // any table; getmetatable tells it is an array; it cannot be changed, read or forged.
+  EXPECT_EQ(run("local a = json.decode('[]') return type(a) .. tostring(getmetatable(a)) .. #a .. tostring(next(a)) "
+                ".. (tostring(a):match('^table: ') and 'T' or 'F')")
+                .text,
+            "tablejson.array0nilT");
+  EXPECT_EQ(run("local a = json.decode('[3,4]') local s = 0 for i, v in ipairs(a) do s = s + v end "
+                "for k, v in pairs(a) do s = s + v end return s")
+                .text,
+            "14");
+  const Outcome changed = run("local a = json.decode('[1]') setmetatable(a, {}) return json.encode(a)");
+  EXPECT_FALSE(changed.ok);
+  EXPECT_NE(changed.text.find("cannot change a protected metatable"), std::string::npos) << changed;
+  EXPECT_EQ(run("local t = setmetatable({}, {__metatable = 'json.array'}) return json.encode(t)").text, "{}");
+  EXPECT_EQ(run("local a = json.array() return rawequal(json.array(a), a)").text, "true");
+  const Outcome refused = run("return json.array(setmetatable({}, {}))");
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.text.find("the table already has a metatable"), std::string::npos) << refused;
   // A marked table with keys other than 1..n is an error, not a silent object.
   EXPECT_EQ(run("local a = json.decode('[1]') a.x = 1 return json.encode(a)").text,
             "json: a table marked as array has keys other than 1..n at $");

@@ -6,6 +6,7 @@
 #include <lua.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -42,6 +43,43 @@ struct GrowBuffer {
   void* owner = nullptr;
 };
 
+// The decoder's key cache: object member names recur on every event of a kind, and interning a short
+// string costs Lua a byte-by-byte hash and a string-table probe. The cache keeps up to kKeyCacheMax names
+// interned (anchored in a Lua table, user value 3 of the state) and finds them with a cheap word hash.
+// Only the host's decode (pushJson, the dispatch path) adds names, so scripts cannot fill it with junk;
+// json.decode only reads it.
+constexpr std::size_t kKeyCacheSlots = 512;  // open addressing, power of two
+constexpr int kKeyCacheMax = 384;            // at most 75 % full
+constexpr std::size_t kKeyCacheMaxLen = 40;  // LUAI_MAXSHORTLEN: longer strings are not interned by Lua
+
+struct KeyCacheEntry {
+  const char* ptr;  // the cached Lua string's bytes (kept alive by the cache table); null: empty slot
+  std::uint32_t len;
+  std::int32_t ref;  // index in the cache table
+};
+
+inline std::uint64_t keyHash(const char* s, std::size_t n) {
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  if (n >= 8) {
+    a = detail::swar::load(s);
+    b = detail::swar::load(s + n - 8);
+  } else if (n >= 4) {
+    std::uint32_t x = 0;
+    std::uint32_t y = 0;
+    std::memcpy(&x, s, 4);
+    std::memcpy(&y, s + n - 4, 4);
+    a = x;
+    b = y;
+  } else if (n > 0) {
+    const auto* u = reinterpret_cast<const unsigned char*>(s);
+    a = u[0] | (std::uint64_t{u[n / 2]} << 8) | (std::uint64_t{u[n - 1]} << 16);
+  }
+  std::uint64_t h = (a ^ 0x9E3779B97F4A7C15ULL) * 0xBF58476D1CE4E5B9ULL;
+  h ^= (b + n) * 0x94D049BB133111EBULL;
+  return h ^ (h >> 31);
+}
+
 // Per-VM JSON state, a full userdata anchored in the registry (freed by __gc at lua_close).
 struct JsonVmState {
   JsonLimits limits;
@@ -50,6 +88,9 @@ struct JsonVmState {
   void* allocUd = nullptr;
   GrowBuffer out;   // json.encode output
   GrowBuffer keys;  // json.encode key sort scratch
+  KeyCacheEntry* keyCache = nullptr;  // kKeyCacheSlots entries from the VM's allocator, on first insert
+  int keyCacheCount = 0;
+  const void* arrayMeta = nullptr;  // the array marker metatable (user value 2), for pointer comparison
 };
 
 // Scratch of json.encode: allocated with the VM's own allocator, so it counts against the VM's memory cap.
@@ -73,7 +114,20 @@ int stateGc(lua_State* L) {
   auto* st = static_cast<JsonVmState*>(lua_touserdata(L, 1));
   releaseVmBuffer(st, st->out);
   releaseVmBuffer(st, st->keys);
+  if (st->keyCache != nullptr) st->alloc(st->allocUd, st->keyCache, kKeyCacheSlots * sizeof(KeyCacheEntry), 0);
+  st->keyCache = nullptr;
   return 0;
+}
+
+// lua_checkstack fails either because the stack would pass LUAI_MAXSTACK or because growing it needs memory
+// the VM's allocator refuses; tell which.
+bool stackLimitReached(lua_State* L, int extra) { return lua_gettop(L) + extra + 64 >= LUAI_MAXSTACK; }
+
+constexpr const char* kNoMemory = "json: not enough memory";
+
+[[noreturn, gnu::noinline]] void stackExhausted(lua_State* L, int extra) {
+  luaL_error(L, "%s", stackLimitReached(L, extra) ? "json: Lua stack exhausted" : kNoMemory);
+  std::abort();  // unreachable: luaL_error does not return
 }
 
 int nullToString(lua_State* L) {
@@ -81,8 +135,8 @@ int nullToString(lua_State* L) {
   return 1;
 }
 
-// The VM's JSON state: one full userdata registered under kStateKey, with user values 1 = json.null and
-// 2 = the array mark set. Created on first use, all or nothing: it is registered by one final rawsetp, so
+// The VM's JSON state: one full userdata registered under kStateKey, with user values 1 = json.null,
+// 2 = the array marker metatable and 3 = the key cache's strings. Created on first use, all or nothing: it is registered by one final rawsetp, so
 // a memory error half-way leaves no partial state behind (and no second json.null later). May raise.
 JsonVmState* ensureState(lua_State* L) {
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kStateKey) == LUA_TUSERDATA) {
@@ -91,9 +145,9 @@ JsonVmState* ensureState(lua_State* L) {
     return st;
   }
   lua_settop(L, -2);
-  sandbox::checkStack(L, 6);
+  if (!lua_checkstack(L, 6)) stackExhausted(L, 6);
 
-  auto* st = new (lua_newuserdatauv(L, sizeof(JsonVmState), 2)) JsonVmState();
+  auto* st = new (lua_newuserdatauv(L, sizeof(JsonVmState), 3)) JsonVmState();
   st->alloc = lua_getallocf(L, &st->allocUd);
   st->out.grow = growWithVmAllocator;
   st->out.owner = st;
@@ -119,40 +173,46 @@ JsonVmState* ensureState(lua_State* L) {
   lua_setmetatable(L, -2);
   lua_setiuservalue(L, -2, 1);
 
-  // The array marks: a weak-keyed set {table -> true}. Invisible to scripts; entries vanish with their table.
-  lua_createtable(L, 0, 0);
+  // The array marker: one shared, locked metatable per VM, with no metamethods. A script sees only
+  // getmetatable(t) == "json.array" and cannot change it, copy it or put it on a table of its own.
+  // (Chosen over a weak-keyed registry set, which is invisible but cost ~8x more per decode: README.md.)
   lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "k");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
+  lua_pushliteral(L, "json.array");
+  lua_setfield(L, -2, "__metatable");
+  st->arrayMeta = lua_topointer(L, -1);
   lua_setiuservalue(L, -2, 2);
+
+  lua_createtable(L, 0, 0);
+  lua_setiuservalue(L, -2, 3);
 
   lua_rawsetp(L, LUA_REGISTRYINDEX, &kStateKey);
   return st;
 }
 
-// Pushes the state, json.null and the mark set (3 values), creating the state if needed. May raise.
+// Pushes the state, json.null, the array metatable and the key cache table (4 values), creating the state if
+// needed. May raise.
 JsonVmState* pushStateParts(lua_State* L) {
   JsonVmState* st = ensureState(L);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &kStateKey);
   lua_getiuservalue(L, -1, 1);
   lua_getiuservalue(L, -2, 2);
+  lua_getiuservalue(L, -3, 3);
   return st;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Array marks
 
-// Marks the table at the top of the stack. May raise (memory).
-inline void markTop(lua_State* L, int markSlot) {
-  lua_pushvalue(L, -1);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, markSlot);
+// Marks the table at the top of the stack (it has no metatable). Never allocates.
+inline void markTop(lua_State* L, int metaSlot) {
+  lua_pushvalue(L, metaSlot);
+  lua_setmetatable(L, -2);
 }
 
-inline bool isMarked(lua_State* L, int slot, int markSlot) {
-  lua_pushvalue(L, slot);
-  const bool marked = lua_rawget(L, markSlot) != LUA_TNIL;
+// True if the table at `slot` carries the array marker. Reads the metatable raw: no metamethod runs.
+inline bool isMarked(lua_State* L, int slot, const void* arrayMeta) {
+  if (arrayMeta == nullptr || !lua_getmetatable(L, slot)) return false;
+  const bool marked = lua_topointer(L, -1) == arrayMeta;
   lua_settop(L, -2);
   return marked;
 }
@@ -167,17 +227,33 @@ inline bool isMarked(lua_State* L, int slot, int markSlot) {
   luaL_pushresultsize(&b, len);
 }
 
-[[noreturn, gnu::noinline]] void stackExhausted(lua_State* L) {
-  luaL_error(L, "json: Lua stack exhausted");
-  std::abort();  // unreachable: luaL_error does not return
-}
 
-// Builds Lua values on the stack as the parser reports them. Each container's table sits at the top while
-// its elements are parsed; an object's key sits above it while the key's value is parsed.
+// Pending elements (arrays) or key/value pairs (objects) kept on the Lua stack before they are moved into
+// their table. The table is created once at its final size when the container has at most this many
+// elements (no rehash chain); larger containers are flushed in chunks so the stack stays small.
+constexpr std::int64_t kChunk = 32;
+
+// Builds Lua values on the stack as the parser reports them. A container reserves a slot for its table
+// (nil until created) and leaves its elements above it; when the container ends, or kChunk elements are
+// pending, they move into the table. All members are trivially destructible.
 struct LuaSink {
+  struct Level {
+    int slot;
+    bool created;
+    std::int64_t flushed;  // elements already moved into the table
+  };
+
+  LuaSink(lua_State* l, JsonVmState* st, int nullS, int markS, int cacheS, bool insert)
+      : L(l), nullSlot(nullS), markSlot(markS), cacheSlot(cacheS), state(st), cacheInsert(insert) {}
+
   lua_State* L;
   int nullSlot;
   int markSlot;
+  int cacheSlot;  // the key cache's table
+  JsonVmState* state;
+  bool cacheInsert;
+  int depth = 0;
+  Level levels[detail::kMaxDepthCeiling + 2];  // written before read; deliberately not initialised
 
   void null() { lua_pushvalue(L, nullSlot); }
   void boolean(bool b) { lua_pushboolean(L, b ? 1 : 0); }
@@ -190,26 +266,99 @@ struct LuaSink {
       pushUnescaped(L, s, n);
     }
   }
-  void beginArray() {
-    if (!lua_checkstack(L, 6)) stackExhausted(L);
-    lua_createtable(L, 0, 0);
+  void key(const char* s, std::size_t n, bool escaped) {
+    if (escaped || n > kKeyCacheMaxLen) return string(s, n, escaped);
+    const std::uint64_t h = keyHash(s, n);
+    if (const KeyCacheEntry* slots = state->keyCache) {
+      for (std::size_t i = h & (kKeyCacheSlots - 1);; i = (i + 1) & (kKeyCacheSlots - 1)) {
+        const KeyCacheEntry& e = slots[i];
+        if (e.ptr == nullptr) break;
+        if (e.len == n && std::memcmp(e.ptr, s, n) == 0) {
+          lua_rawgeti(L, cacheSlot, e.ref);
+          return;
+        }
+      }
+    }
+    lua_pushlstring(L, s, n);
+    if (cacheInsert && state->keyCacheCount < kKeyCacheMax) cacheKey(h);
   }
-  void arrayItem(std::int64_t index) { lua_rawseti(L, -2, static_cast<lua_Integer>(index)); }
-  void endArray(std::int64_t /*count*/) { markTop(L, markSlot); }
-  void beginObject() {
-    if (!lua_checkstack(L, 6)) stackExhausted(L);
-    lua_createtable(L, 0, 0);
+
+  // Adds the string at the top of the stack to the key cache. May raise (memory) before changing anything.
+  [[gnu::noinline]] void cacheKey(std::uint64_t h) {
+    if (state->keyCache == nullptr) {
+      void* p = state->alloc(state->allocUd, nullptr, 0, kKeyCacheSlots * sizeof(KeyCacheEntry));
+      if (p == nullptr) return;  // no room: simply do not cache
+      std::memset(p, 0, kKeyCacheSlots * sizeof(KeyCacheEntry));
+      state->keyCache = static_cast<KeyCacheEntry*>(p);
+    }
+    const int ref = state->keyCacheCount + 1;
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, cacheSlot, ref);
+    std::size_t len = 0;
+    const char* ptr = lua_tolstring(L, -1, &len);
+    std::size_t i = h & (kKeyCacheSlots - 1);
+    while (state->keyCache[i].ptr != nullptr) i = (i + 1) & (kKeyCacheSlots - 1);
+    state->keyCache[i] = KeyCacheEntry{ptr, static_cast<std::uint32_t>(len), ref};
+    state->keyCacheCount = ref;
   }
-  void objectField() { lua_rawset(L, -3); }
-  void endObject(std::int64_t /*count*/) {}
+
+  void open() {
+    if (!lua_checkstack(L, 2 * kChunk + 8)) stackExhausted(L, 2 * kChunk + 8);
+    Level& lv = levels[++depth];
+    lv.slot = lua_gettop(L) + 1;
+    lv.created = false;
+    lv.flushed = 0;
+    lua_pushnil(L);
+  }
+  void create(Level& lv, std::int64_t narr, std::int64_t nrec) {
+    constexpr std::int64_t kMaxHint = 1 << 24;
+    lua_createtable(L, static_cast<int>(std::min(narr, kMaxHint)), static_cast<int>(std::min(nrec, kMaxHint)));
+    lua_replace(L, lv.slot);
+    lv.created = true;
+  }
+
+  void beginArray() { open(); }
+  void flushArray(Level& lv, std::int64_t count, std::int64_t sizeHint) {
+    if (!lv.created) create(lv, sizeHint, 0);
+    for (std::int64_t i = count; i > lv.flushed; --i) lua_rawseti(L, lv.slot, static_cast<lua_Integer>(i));
+    lv.flushed = count;
+  }
+  void arrayItem(std::int64_t count) {
+    Level& lv = levels[depth];
+    if (count - lv.flushed == kChunk) [[unlikely]] flushArray(lv, count, 2 * count);
+  }
+  void endArray(std::int64_t count) {
+    flushArray(levels[depth--], count, count);
+    markTop(L, markSlot);
+  }
+
+  void beginObject() { open(); }
+  void flushObject(Level& lv, std::int64_t count, std::int64_t sizeHint) {
+    if (!lv.created) create(lv, 0, sizeHint);
+    const int top = lua_gettop(L);
+    for (int p = lv.slot + 1; p < top; p += 2) {  // in order: the last of duplicate keys wins
+      lua_pushvalue(L, p);
+      lua_pushvalue(L, p + 1);
+      lua_rawset(L, lv.slot);
+    }
+    lua_settop(L, lv.slot);
+    lv.flushed = count;
+  }
+  void objectField(std::int64_t count) {
+    Level& lv = levels[depth];
+    if (count - lv.flushed == kChunk) [[unlikely]] flushObject(lv, count, 2 * count);
+  }
+  void endObject(std::int64_t count) { flushObject(levels[depth--], count, count); }
+
   void poll() { limits::pollInterrupt(L); }
 };
 
 // Parses [s, s+n) and pushes the value. On a syntax error returns false with `failure` set (the stack may
 // hold partial values: the caller restores it). Raises on memory errors and at the execution deadline.
-bool decodeOnto(lua_State* L, const char* s, std::size_t n, int maxDepth, int nullSlot, int markSlot,
-                ParseFailure& failure) {
-  LuaSink sink{L, nullSlot, markSlot};
+// Slots: json.null, the array metatable and the key cache table (absolute or upvalue pseudo-indices).
+bool decodeOnto(lua_State* L, const char* s, std::size_t n, int maxDepth, JsonVmState* st, int nullSlot,
+                int markSlot, int cacheSlot, bool cacheInsert, ParseFailure& failure) {
+  LuaSink sink(L, st, nullSlot, markSlot, cacheSlot, cacheInsert);
   detail::Parser<LuaSink> parser(s, n, detail::clampDepth(maxDepth), sink);
   if (parser.parseDocument()) return true;
   failure = parser.failure();
@@ -244,6 +393,7 @@ enum class EncodeError : std::uint8_t {
 struct KeyEntry {
   const char* str;  // null for an integer key
   std::size_t len;
+  std::uint64_t prefix;  // the first 8 bytes of the key's text, big-endian, zero-padded: orders most keys
   lua_Integer ikey;
   int slot;  // stack index of the value
 };
@@ -268,7 +418,7 @@ struct Encoder {
   char* cur;  // write position in out->data
   char* end;  // out->data + min(capacity, limit)
   const void* nullPtr;
-  int markSlot;  // 0: this VM has no marks
+  const void* arrayMeta;  // null: this VM has no array marker
   int maxDepth;
   unsigned pollCountdown;
   EncodeError error;
@@ -280,7 +430,7 @@ struct Encoder {
 };
 
 void initEncoder(Encoder& e, lua_State* L, GrowBuffer* out, GrowBuffer* keys, const JsonLimits& limits,
-                 const void* nullPtr, int markSlot) {
+                 const void* nullPtr, const void* arrayMeta) {
   e.L = L;
   e.out = out;
   e.keys = keys;
@@ -290,7 +440,7 @@ void initEncoder(Encoder& e, lua_State* L, GrowBuffer* out, GrowBuffer* keys, co
   e.cur = out->data;
   e.end = out->data + std::min(out->capacity, e.limit);
   e.nullPtr = nullPtr;
-  e.markSlot = markSlot;
+  e.arrayMeta = arrayMeta;
   e.maxDepth = detail::clampDepth(limits.maxDepth);
   e.pollCountdown = detail::kPollEvery;
   e.error = EncodeError::kNone;
@@ -374,7 +524,7 @@ bool writeString(Encoder& e, const char* s, std::size_t n, int depth, EncodeErro
   const char* const end = s + n;
   const char* run = p;
   while (p != end) {
-    while (end - p >= 8 && !detail::swar::hasStringSpecial(detail::swar::load(p))) p += 8;
+    p = detail::swar::findStringSpecial(p, end);
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
@@ -384,12 +534,9 @@ bool writeString(Encoder& e, const char* s, std::size_t n, int depth, EncodeErro
       p += len;
       continue;
     }
-    if (c == '"' || c == '\\' || c < 0x20) {
-      if (!put(e, run, static_cast<std::size_t>(p - run)) || !putEscape(e, c)) return false;
-      run = ++p;
-      continue;
-    }
-    ++p;
+    // '"', '\\' or a control character
+    if (!put(e, run, static_cast<std::size_t>(p - run)) || !putEscape(e, c)) return false;
+    run = ++p;
   }
   return put(e, run, static_cast<std::size_t>(p - run)) && putChar(e, '"');
 }
@@ -415,7 +562,25 @@ std::size_t intKeyText(lua_Integer k, char* buf) {
   return static_cast<std::size_t>(r.ptr - buf);
 }
 
-int compareKeys(const KeyEntry& a, const KeyEntry& b) noexcept {
+std::uint64_t keyPrefix(const char* s, std::size_t n) {
+  if (n == 0) return 0;
+  const std::uint64_t v = n >= 8 ? detail::swar::load(s) : detail::swar::loadTail(s, n, 0);
+  if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(v);
+  return v;
+}
+
+// Bytewise order of the keys' text (integer keys as decimal text).
+int compareKeysSlow(const KeyEntry& a, const KeyEntry& b) noexcept;
+
+inline int compareKeys(const KeyEntry& a, const KeyEntry& b) noexcept {
+  if (a.prefix != b.prefix) return a.prefix < b.prefix ? -1 : 1;
+  if (a.str != nullptr && b.str != nullptr && a.len <= 8 && b.len <= 8) {
+    return a.len < b.len ? -1 : (a.len > b.len ? 1 : 0);  // equal padded prefixes: the shorter first
+  }
+  return compareKeysSlow(a, b);
+}
+
+int compareKeysSlow(const KeyEntry& a, const KeyEntry& b) noexcept {
   char abuf[24];
   char bbuf[24];
   const char* as = a.str;
@@ -500,22 +665,28 @@ bool encodeObject(Encoder& e, int slot, int depth) {
   const int base = lua_gettop(L);
   const std::size_t first = e.keyCount;
 
-  // Collect: each value stays on the stack (below the iteration key), each key goes to the key scratch.
+  // Collect: each key/value pair stays on the stack (a copy of the key drives lua_next), each key's text
+  // goes to the key scratch.
   lua_pushnil(L);
   while (lua_next(L, slot) != 0) {
-    lua_rotate(L, -2, 1);  // ... value key
-    KeyEntry k{nullptr, 0, 0, lua_gettop(L) - 1};
-    const int keyType = lua_type(L, -1);
+    KeyEntry k{nullptr, 0, 0, 0, lua_gettop(L)};  // ... key value
+    const int keyType = lua_type(L, -2);
     if (keyType == LUA_TSTRING) {
-      k.str = lua_tolstring(L, -1, &k.len);
-    } else if (keyType == LUA_TNUMBER && lua_isinteger(L, -1)) {
-      k.ikey = lua_tointegerx(L, -1, nullptr);
+      k.str = lua_tolstring(L, -2, &k.len);
+      k.prefix = keyPrefix(k.str, k.len);
+    } else if (keyType == LUA_TNUMBER && lua_isinteger(L, -2)) {
+      k.ikey = lua_tointegerx(L, -2, nullptr);
+      char buf[24];
+      k.prefix = keyPrefix(buf, intKeyText(k.ikey, buf));
     } else {
-      if (keyType == LUA_TNUMBER) e.errorNumber = lua_tonumberx(L, -1, nullptr);
+      if (keyType == LUA_TNUMBER) e.errorNumber = lua_tonumberx(L, -2, nullptr);
       return fail(e, EncodeError::kKeyType, depth, keyType);
     }
     if (!pushKeyEntry(e, k)) return fail(e, EncodeError::kMemory, depth);
-    if (!lua_checkstack(L, 4)) return fail(e, EncodeError::kStack, depth);
+    if (!lua_checkstack(L, 4)) {
+      return fail(e, stackLimitReached(L, 4) ? EncodeError::kStack : EncodeError::kMemory, depth);
+    }
+    lua_pushvalue(L, -2);
     poll(e);
   }
 
@@ -568,11 +739,13 @@ bool encodeTable(Encoder& e, int slot, int depth) {
     if (e.ancestors[i] == self) return fail(e, EncodeError::kCycle, depth);
   }
   e.ancestors[depth] = self;
-  if (!lua_checkstack(L, 6)) return fail(e, EncodeError::kStack, depth);
+  if (!lua_checkstack(L, 6)) {
+    return fail(e, stackLimitReached(L, 6) ? EncodeError::kStack : EncodeError::kMemory, depth);
+  }
 
   const lua_Unsigned n = lua_rawlen(L, slot);
   if (n > 0 && keysAreSequence(L, slot, n, e.pollCountdown)) return encodeArray(e, slot, n, depth);
-  if (e.markSlot != 0 && isMarked(L, slot, e.markSlot)) {
+  if (isMarked(L, slot, e.arrayMeta)) {
     if (n == 0 && tableIsEmpty(L, slot)) return put(e, "[]", 2);
     return fail(e, EncodeError::kArrayKeys, depth);
   }
@@ -673,7 +846,7 @@ void formatEncodeFailure(const Encoder& e, char* out, std::size_t outSize) {
     case EncodeError::kOutput:
       std::snprintf(out, outSize, "json: output larger than the limit of %zu bytes", e.limit);
       return;
-    case EncodeError::kMemory: std::snprintf(out, outSize, "json: not enough memory"); return;
+    case EncodeError::kMemory: std::snprintf(out, outSize, "%s", kNoMemory); return;
     case EncodeError::kUtf8Value: std::snprintf(out, outSize, "json: invalid UTF-8 in a string at %s", path); return;
     case EncodeError::kUtf8Key: std::snprintf(out, outSize, "json: invalid UTF-8 in a key at %s", path); return;
     case EncodeError::kKeyType: {
@@ -707,7 +880,7 @@ ErrorKind encodeErrorKind(EncodeError e) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Lua-facing functions. Upvalues: 1 = JSON state, 2 = json.null, 3 = the array mark set.
+// Lua-facing functions. Upvalues: 1 = JSON state, 2 = json.null, 3 = the array metatable, 4 = key cache.
 
 JsonVmState* upState(lua_State* L) { return static_cast<JsonVmState*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
@@ -724,7 +897,7 @@ int luaEncode(lua_State* L) {
   bool ok = false;
   {
     Encoder e;  // NOLINT: left uninitialised on purpose (initEncoder sets what is read)
-    initEncoder(e, L, &st->out, &st->keys, st->limits, st->nullPtr, lua_upvalueindex(3));
+    initEncoder(e, L, &st->out, &st->keys, st->limits, st->nullPtr, st->arrayMeta);
     ok = runEncoder(e, 1);
     if (!ok) formatEncodeFailure(e, message, sizeof message);
   }
@@ -742,7 +915,7 @@ int luaDecode(lua_State* L) {
   std::size_t n = 0;
   const char* s = luaL_checklstring(L, 1, &n);
   lua_settop(L, 1);
-  const JsonVmState* st = upState(L);
+  JsonVmState* st = upState(L);
   char message[sandbox::kMaxErrorMessage];
   if (n > st->limits.maxInputBytes) {
     formatTooLarge(message, sizeof message, n, st->limits.maxInputBytes);
@@ -750,7 +923,10 @@ int luaDecode(lua_State* L) {
     return lua_error(L);
   }
   ParseFailure failure;
-  if (decodeOnto(L, s, n, st->limits.maxDepth, lua_upvalueindex(2), lua_upvalueindex(3), failure)) return 1;
+  if (decodeOnto(L, s, n, st->limits.maxDepth, st, lua_upvalueindex(2), lua_upvalueindex(3), lua_upvalueindex(4),
+                 false, failure)) {
+    return 1;
+  }
   detail::formatParseFailure(failure, s, n, message, sizeof message);
   lua_pushstring(L, message);
   return lua_error(L);
@@ -763,6 +939,14 @@ int luaArray(lua_State* L) {
   } else {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
+    if (lua_getmetatable(L, 1)) {
+      // Already an array: fine. Any other metatable stays; replacing it would change the table's behaviour.
+      if (lua_rawequal(L, -1, lua_upvalueindex(3))) {
+        lua_settop(L, 1);
+        return 1;
+      }
+      return luaL_argerror(L, 1, "json.array: the table already has a metatable");
+    }
   }
   markTop(L, lua_upvalueindex(3));
   return 1;
@@ -776,7 +960,7 @@ int luaIsArray(lua_State* L) {
     unsigned countdown = detail::kPollEvery;
     if (n > 0 && keysAreSequence(L, 1, n, countdown)) {
       result = true;
-    } else if (n == 0 && isMarked(L, 1, lua_upvalueindex(3))) {
+    } else if (n == 0 && isMarked(L, 1, upState(L)->arrayMeta)) {
       result = tableIsEmpty(L, 1);
     }
   }
@@ -798,9 +982,10 @@ int callProtected(lua_State* L, lua_CFunction fn, void* ud, int valueIndex, int 
 
 // The Status for a Lua error left at the top of the stack by callProtected (the caller restores the stack).
 Error luaFailure(lua_State* L, int status) {
-  if (status == LUA_ERRMEM) return makeError(ErrorKind::kMemoryLimit, "json: not enough memory");
+  if (status == LUA_ERRMEM) return makeError(ErrorKind::kMemoryLimit, kNoMemory);
   std::string message = lua_gettop(L) > 0 ? sandbox::errorMessage(L, -1) : std::string("unknown error");
   if (message == limits::kKillMessage) return makeError(ErrorKind::kTimeout, std::move(message));
+  if (message == kNoMemory) return makeError(ErrorKind::kMemoryLimit, std::move(message));
   if (message.rfind("json: Lua stack exhausted", 0) == 0) return makeError(ErrorKind::kLimitExceeded, std::move(message));
   return makeError(ErrorKind::kInternal, std::move(message));
 }
@@ -815,8 +1000,8 @@ struct DecodeCall {
 
 int decodeThunk(lua_State* L) {
   auto* call = static_cast<DecodeCall*>(lua_touserdata(L, 1));
-  pushStateParts(L);  // 2 = state, 3 = json.null, 4 = marks
-  if (decodeOnto(L, call->text, call->size, call->maxDepth, 3, 4, call->failure)) return 1;
+  JsonVmState* st = pushStateParts(L);  // 2 = state, 3 = json.null, 4 = array metatable, 5 = key cache
+  if (decodeOnto(L, call->text, call->size, call->maxDepth, st, 3, 4, 5, true, call->failure)) return 1;
   call->failed = true;
   return 0;
 }
@@ -832,14 +1017,14 @@ struct EncodeCall {
 
 int encodeThunk(lua_State* L) {
   auto* call = static_cast<EncodeCall*>(lua_touserdata(L, 1));
-  // 2 = the value, 3 = the JSON state (or nil: this VM never opened json), 4 = the mark set
+  // 2 = the value, 3 = the JSON state (or nil: this VM never opened json)
   const JsonVmState* st = nullptr;
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kStateKey) == LUA_TUSERDATA) {
     st = static_cast<const JsonVmState*>(lua_touserdata(L, 3));
-    lua_getiuservalue(L, 3, 2);
   }
   Encoder e;  // NOLINT: left uninitialised on purpose (initEncoder sets what is read)
-  initEncoder(e, L, call->out, call->keys, *call->limits, st != nullptr ? st->nullPtr : nullptr, st != nullptr ? 4 : 0);
+  initEncoder(e, L, call->out, call->keys, *call->limits, st != nullptr ? st->nullPtr : nullptr,
+              st != nullptr ? st->arrayMeta : nullptr);
   if (!runEncoder(e, 2)) {
     call->failed = true;
     call->kind = encodeErrorKind(e.error);
@@ -860,13 +1045,36 @@ bool growString(GrowBuffer& b, std::size_t newCapacity) noexcept {
   return true;
 }
 
-bool growMalloc(GrowBuffer& b, std::size_t newCapacity) noexcept {
-  void* p = std::realloc(b.data, newCapacity);
+// The host encoder's key scratch: inline storage for the common case, the heap past it. Lives in
+// encodeValue's frame, outside the protected call.
+struct HostKeys {
+  static constexpr std::size_t kInline = 64;
+  alignas(KeyEntry) char inlineStorage[kInline * sizeof(KeyEntry)];
+  GrowBuffer buffer;
+  HostKeys();
+  HostKeys(const HostKeys&) = delete;
+  HostKeys& operator=(const HostKeys&) = delete;
+  ~HostKeys() {
+    if (buffer.data != inlineStorage) std::free(buffer.data);
+  }
+};
+
+bool growHostKeys(GrowBuffer& b, std::size_t newCapacity) noexcept {
+  auto* keys = static_cast<HostKeys*>(b.owner);
+  void* p = nullptr;
+  if (b.data == keys->inlineStorage) {
+    p = std::malloc(newCapacity);
+    if (p != nullptr) std::memcpy(p, b.data, b.capacity);
+  } else {
+    p = std::realloc(b.data, newCapacity);
+  }
   if (p == nullptr) return false;
   b.data = static_cast<char*>(p);
   b.capacity = newCapacity;
   return true;
 }
+
+HostKeys::HostKeys() : buffer{inlineStorage, 0, sizeof inlineStorage, growHostKeys, this} {}
 
 }  // namespace
 
@@ -899,12 +1107,8 @@ Status encodeValue(lua_State* L, int index, std::string& out, const JsonLimits& 
   const int top = lua_gettop(L);
   out.clear();  // keeps the capacity: growString resizes within it before it reallocates
   GrowBuffer outBuf{out.data(), 0, 0, growString, &out};
-  GrowBuffer keys{nullptr, 0, 0, growMalloc, nullptr};
-  struct FreeKeys {
-    GrowBuffer& b;
-    ~FreeKeys() { std::free(b.data); }
-  } freeKeys{keys};
-  EncodeCall call{&outBuf, &keys, &limits, false, ErrorKind::kInternal, {}};
+  HostKeys keys;
+  EncodeCall call{&outBuf, &keys.buffer, &limits, false, ErrorKind::kInternal, {}};
   const int status = callProtected(L, encodeThunk, &call, value, 0);
   if (status != LUA_OK) {
     Error error = luaFailure(L, status);
@@ -924,7 +1128,7 @@ Status encodeValue(lua_State* L, int index, std::string& out, const JsonLimits& 
 int openJson(lua_State* L, const JsonLimits* limits) {
   JsonVmState* st = ensureState(L);
   if (limits != nullptr) st->limits = *limits;
-  sandbox::checkStack(L, 6);
+  if (!lua_checkstack(L, 6)) stackExhausted(L, 6);
   lua_createtable(L, 0, 5);
   struct Fn {
     const char* name;
@@ -938,7 +1142,7 @@ int openJson(lua_State* L, const JsonLimits* limits) {
   };
   for (const Fn& f : kFunctions) {
     pushStateParts(L);
-    lua_pushcclosure(L, f.fn, 3);
+    lua_pushcclosure(L, f.fn, 4);
     lua_setfield(L, -2, f.name);
   }
   pushNull(L);

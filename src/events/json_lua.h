@@ -8,8 +8,9 @@
 //                      "-0" decodes to the float -0.0; floats encode in shortest round-trip form, integral
 //                      floats without a fraction ("5"); NaN and infinities do not encode
 //   strings        <-> strings (UTF-8 checked both ways; invalid UTF-8 is an error)
-//   arrays         <-> tables with keys 1..n; every decoded array is also *marked* (an invisible weak-keyed
-//                      registry set) so that it stays an array when empty; json.array(t) marks by hand
+//   arrays         <-> tables with keys 1..n; every decoded array is also *marked* with the VM's shared,
+//                      locked array metatable (no metamethods; getmetatable(t) == "json.array") so that it
+//                      stays an array when empty; json.array(t) marks by hand
 //   objects        <-> tables; duplicate keys on decode: the last wins. On encode, keys are sorted bytewise;
 //                      integer keys of a non-sequence table become decimal strings; other key types fail
 // A table is encoded as an array when it is non-empty with keys exactly 1..n, or marked and empty (or marked
@@ -61,7 +62,8 @@ Status encodeValue(lua_State* L, int index, std::string& out, const JsonLimits& 
 //   json.encode(v) -> string          raises "json: ..." on failure
 //   json.decode(s) -> value           raises "json: ... at offset N" on failure
 //   json.null                         the null sentinel
-//   json.array([t]) -> t              marks t (or a new table) as an array; returns it
+//   json.array([t]) -> t              marks t (or a new table) as an array; returns it. A table that
+//                                     already has another metatable is refused (argument error)
 //   json.isarray(t) -> boolean        true if json.encode would write t as an array
 // Calling it again on the same VM returns a new table over the same state (the same json.null) and
 // replaces the limits. Returns 1 (the number of values pushed). The VM team makes the table read-only.

@@ -9,10 +9,12 @@
 // Sink interface:
 //   void null(); void boolean(bool); void integer(std::int64_t); void number(double);
 //   void string(const char* s, std::size_t n, bool escaped);   // escaped: s..s+n still holds escapes
-//   void beginArray(); void arrayItem(std::int64_t index1); void endArray(std::int64_t count);
-//   void beginObject(); void objectField(); void endObject(std::int64_t count);
+//   void key(const char* s, std::size_t n, bool escaped);      // an object member's name
+//   void beginArray(); void arrayItem(std::int64_t count); void endArray(std::int64_t count);
+//   void beginObject(); void objectField(std::int64_t count); void endObject(std::int64_t count);
 //   void poll();                                                 // every kPollEvery values
-// Keys are reported with string() right before their value; objectField() follows the value.
+// A key is reported right before its value; arrayItem/objectField follow each element with the number of
+// elements so far.
 //
 // Threading: stateless functions and a parser object used by one thread.
 #pragma once
@@ -22,6 +24,8 @@
 #include <cstdint>
 #include <cstring>
 #include <system_error>
+
+#include "events/json_swar.h"
 
 namespace tw::events::detail {
 
@@ -97,7 +101,14 @@ std::size_t findInvalidUtf8(const char* s, std::size_t n);
 // Scans a string token body starting right after its opening quote. Validates escapes (including surrogate
 // pairs), rejects control characters and ill-formed UTF-8. Returns the position of the closing quote, or
 // nullptr with `f` set. `escaped` tells whether the body holds at least one escape.
-const char* scanString(const char* begin, const char* p, const char* end, bool& escaped, ParseFailure& f);
+const char* scanStringSlow(const char* begin, const char* p, const char* end, bool& escaped, ParseFailure& f);
+
+// The same; the common case (plain ASCII up to the closing quote) is inlined.
+inline const char* scanString(const char* begin, const char* p, const char* end, bool& escaped, ParseFailure& f) {
+  const char* q = swar::findStringSpecial(p, end);
+  if (q != end && *q == '"') return q;
+  return scanStringSlow(begin, q, end, escaped, f);
+}
 
 // Writes the unescaped form of a body that scanString accepted into out, which has room for end - p bytes
 // (unescaping never grows a string). Returns the number of bytes written.
@@ -124,7 +135,8 @@ class Parser {
 
   // Pieces for callers that walk an envelope themselves (event.cpp).
   void skipSpace() {
-    while (p_ != end_ && isJsonSpace(*p_)) ++p_;
+    // One compare in the common case (no whitespace: every JSON token starts above ' ').
+    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' && isJsonSpace(*p_)) ++p_;
   }
   bool atEnd() const { return p_ == end_; }
   char peek() const { return *p_; }  // REQUIRES: !atEnd()
@@ -151,14 +163,19 @@ class Parser {
       default: return fail(JsonError::kUnexpectedChar, p_);
     }
   }
-  // A string token at the current position, reported through Sink::string.
+  // A string token at the current position, reported through Sink::string (or Sink::key).
+  template <bool kKey = false>
   bool parseString() {
     bool escaped = false;
     const char* body = p_ + 1;
     const char* close = scanString(begin_, body, end_, escaped, failure_);
     if (close == nullptr) return false;
     p_ = close + 1;
-    sink_.string(body, static_cast<std::size_t>(close - body), escaped);
+    if constexpr (kKey) {
+      sink_.key(body, static_cast<std::size_t>(close - body), escaped);
+    } else {
+      sink_.string(body, static_cast<std::size_t>(close - body), escaped);
+    }
     return true;
   }
   bool fail(JsonError e, const char* at) {
@@ -222,15 +239,14 @@ class Parser {
     for (;;) {
       if (p_ == end_) return fail(JsonError::kEndOfInput, p_);
       if (*p_ != '"') return fail(JsonError::kExpectedKey, p_);
-      if (!parseString()) return false;
+      if (!parseString<true>()) return false;
       skipSpace();
       if (p_ == end_) return fail(JsonError::kEndOfInput, p_);
       if (*p_ != ':') return fail(JsonError::kExpectedColon, p_);
       ++p_;
       skipSpace();
       if (!parseValue(depth + 1)) return false;
-      sink_.objectField();
-      ++n;
+      sink_.objectField(++n);
       skipSpace();
       if (p_ == end_) return fail(JsonError::kEndOfInput, p_);
       if (*p_ == ',') {
@@ -350,11 +366,12 @@ struct ValidatingSink {
   void integer(std::int64_t) {}
   void number(double) {}
   void string(const char*, std::size_t, bool) {}
+  void key(const char*, std::size_t, bool) {}
   void beginArray() {}
   void arrayItem(std::int64_t) {}
   void endArray(std::int64_t) {}
   void beginObject() {}
-  void objectField() {}
+  void objectField(std::int64_t) {}
   void endObject(std::int64_t) {}
   void poll() {}
 };

@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "events/json_parse.h"
-#include "events/json_swar.h"
 
 namespace tw::events::detail {
 
@@ -103,14 +102,14 @@ std::size_t findInvalidUtf8(const char* s, std::size_t n) {
   return n;
 }
 
-const char* scanString(const char* begin, const char* p, const char* end, bool& escaped, ParseFailure& f) {
+const char* scanStringSlow(const char* begin, const char* p, const char* end, bool& escaped, ParseFailure& f) {
   auto failAt = [&](JsonError e, const char* at) -> const char* {
     f.error = e;
     f.offset = static_cast<std::size_t>(at - begin);
     return nullptr;
   };
   for (;;) {
-    while (end - p >= 8 && !swar::hasStringSpecial(swar::load(p))) p += 8;
+    p = swar::findStringSpecial(p, end);
     if (p == end) return failAt(JsonError::kEndOfInput, p);
     const auto c = static_cast<unsigned char>(*p);
     if (c == '"') return p;
