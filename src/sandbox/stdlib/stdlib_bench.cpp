@@ -115,6 +115,7 @@ TW_STDLIB_BENCH(BM_SortNumbers, "local t = table.move(numbers, 1, #numbers, 1, {
 TW_STDLIB_BENCH(BM_SortStrings, "local t = table.move(strings, 1, #strings, 1, {}) table.sort(t)");
 TW_STDLIB_BENCH(BM_SortComparator,
                 "local t = table.move(numbers, 1, #numbers, 1, {}) table.sort(t, function(a, b) return a > b end)");
+TW_STDLIB_BENCH(BM_SortSmall, "for i = 1, 1000 do local t = {3, 1, 2, 5, 4} table.sort(t) end");
 TW_STDLIB_BENCH(BM_InsertAppend, "local t = {} for i = 1, 1000 do table.insert(t, i) end");
 TW_STDLIB_BENCH(BM_InsertFront, "local t = {} for i = 1, 200 do table.insert(t, 1, i) end");
 TW_STDLIB_BENCH(BM_RemoveLast, "local t = table.move(numbers, 1, #numbers, 1, {}) for i = 1, 1000 do table.remove(t) end");

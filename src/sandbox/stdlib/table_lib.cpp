@@ -2,6 +2,7 @@
 // luaL_len, so __index, __newindex and __len are respected as in stock Lua 5.4. Every loop that can run long
 // polls the deadline. Every lua_CFunction here keeps only trivially destructible locals.
 
+#include <bit>
 #include <climits>
 #include <iterator>
 
@@ -187,32 +188,28 @@ int tabUnpack(lua_State* L) {
 //     sortCompareDone).
 // Pending ranges are kept on an explicit stack, the larger one pushed, so its depth is at most log2(n).
 //
-// Stack layout: 1 table, 2 comparator or nil, 3 state, 4 pivot, 5 and 6 element values; top is kSortTop
-// at every "start" state (the only places that yield). While a partition scan compares, the scanned
-// element sits just above, in slot kSlotScan.
+// Stack layout: 1 table, 2 comparator or nil, 3 state userdata (nil for small sorts), 4 pivot. Element
+// values are pushed above, as the states below say; the start states (kRangeStart, kScanI, kScanJ) are the
+// only places that yield, and sortResume restores their stack height.
 
 constexpr int kSlotTable = 1;
 constexpr int kSlotComp = 2;
 constexpr int kSlotState = 3;
 constexpr int kSlotPivot = 4;
-constexpr int kSlotA = 5;
-constexpr int kSlotB = 6;
-constexpr int kSortTop = 6;
-constexpr int kSlotScan = 7;
+constexpr int kSortTop = 4;
 
-constexpr int kSortStack = 64;
 constexpr lua_Integer kRandomPivotFrom = 100;  // ranges at least this long may use a random pivot
 constexpr std::uint32_t kSortCheckEvery = 256;  // comparisons between two deadline/slice checks
 
 enum SortPc : int {
-  kRangeStart,   // start state: sort [lo, up], first compare a[up] < a[lo]
-  kAfterEnds,    // result of a[up] < a[lo]; then compare a[p] < a[lo]
-  kAfterMidLo,   // result of a[p] < a[lo]; maybe compare a[up] < a[p]
-  kAfterMidUp,   // result of a[up] < a[p]; then set up the partition
-  kScanI,        // start state: compare a[++i] < P
-  kAfterScanI,   // result, with a[i] in kSlotScan
-  kScanJ,        // start state: compare P < a[--j]
-  kAfterScanJ,   // result, with a[j] in kSlotScan
+  kRangeStart,   // start state (top 4): sort [lo, up], first compare a[up] < a[lo]
+  kAfterEnds,    // 5 = a[lo], 6 = a[up]: swap if a[up] < a[lo]; then compare a[p] < a[lo]
+  kAfterMidLo,   // 5 = a[p], 6 = a[lo]: swap if a[p] < a[lo]; else compare a[up] < a[p]
+  kAfterMidUp,   // 5 = a[p], 6 = a[up] (or top 4 and less == false): swap if a[up] < a[p]; partition
+  kScanI,        // start state (top 4): compare a[++i] < P
+  kAfterScanI,   // 5 = a[i]
+  kScanJ,        // start state (top 5, 5 = a[i]): compare P < a[--j]
+  kAfterScanJ,   // 5 = a[i], 6 = a[j]
 };
 
 struct SortState {
@@ -221,9 +218,10 @@ struct SortState {
   lua_Integer i;
   lua_Integer j;
   lua_Integer p;
-  lua_Integer pendingLo[kSortStack];
-  lua_Integer pendingUp[kSortStack];
-  int pending;
+  lua_Integer* ranges;  // pending (lo, up) pairs: right after this struct in its userdata, or on the C stack
+  int pending;          // pairs in use
+  int capacity;         // room: log2(n) + 2 pairs (the smaller-side-first order needs at most log2(n) + 1)
+  bool canYield;        // false for the small C-stack sorts below
   int pc;
   bool hasComparator;
   bool less;  // result of the last comparison
@@ -242,8 +240,9 @@ int sortCompareDone(lua_State* L, int /*status*/, lua_KContext /*ctx*/) {
 }
 
 int sortResume(lua_State* L, int /*status*/, lua_KContext /*ctx*/) {
-  lua_settop(L, kSortTop);  // drop whatever the resume passed
-  return sortRun(L, static_cast<SortState*>(lua_touserdata(L, kSlotState)));
+  auto* st = static_cast<SortState*>(lua_touserdata(L, kSlotState));
+  lua_settop(L, st->pc == kScanJ ? kSortTop + 1 : kSortTop);  // drop whatever the resume passed
+  return sortRun(L, st);
 }
 
 // Sets st->less = (value at a) < (value at b); a and b are absolute indices. Leaves the stack as it was.
@@ -262,12 +261,12 @@ inline void sortCompare(lua_State* L, SortState* st, int a, int b) {
   lua_pop(L, 1);
 }
 
-// At a start state (top == kSortTop): polls the deadline (may raise) and says whether to yield now.
+// At a start state: polls the deadline (may raise) and says whether to yield now.
 bool sliceOver(lua_State* L, SortState* st) {
   if (st->sinceCheck < kSortCheckEvery) return false;
   st->sinceCheck = 0;
   tw::limits::pollInterrupt(L);
-  return tw::limits::detail::t_interrupt == static_cast<int>(tw::limits::Interrupt::kSlice) &&
+  return st->canYield && tw::limits::detail::t_interrupt == static_cast<int>(tw::limits::Interrupt::kSlice) &&
          lua_isyieldable(L);
 }
 
@@ -275,16 +274,6 @@ bool sliceOver(lua_State* L, SortState* st) {
 int sliceYield(lua_State* L) {
   tw::limits::ExecutionWatch::current().noteSliceYield(L);
   return lua_yieldk(L, 0, 0, sortResume);
-}
-
-void loadElement(lua_State* L, lua_Integer i, int slot) {
-  lua_geti(L, kSlotTable, i);
-  lua_replace(L, slot);
-}
-
-void storeElement(lua_State* L, lua_Integer i, int slot) {
-  lua_pushvalue(L, slot);
-  lua_seti(L, kSlotTable, i);
 }
 
 std::uint32_t nextRandom(std::uint32_t x) {  // xorshift32; never returns 0 for x != 0
@@ -300,24 +289,27 @@ void finishRange(SortState* st) {
   st->pc = kRangeStart;
 }
 
+lua_Integer* pendingRanges(SortState* st) { return st->ranges; }
+
 // Partition done with the pivot at p: continue with the smaller side, keep the larger for later.
 void splitRange(SortState* st) {
   const lua_Integer lowerSize = st->p - st->lo;
   const lua_Integer upperSize = st->up - st->p;
   lua_Integer smallLo = 0;
   lua_Integer smallUp = 0;
+  lua_Integer* slot = pendingRanges(st) + 2 * st->pending;
   if (lowerSize < upperSize) {
-    st->pendingLo[st->pending] = st->p + 1;
-    st->pendingUp[st->pending] = st->up;
+    slot[0] = st->p + 1;
+    slot[1] = st->up;
     smallLo = st->lo;
     smallUp = st->p - 1;
   } else {
-    st->pendingLo[st->pending] = st->lo;
-    st->pendingUp[st->pending] = st->p - 1;
+    slot[0] = st->lo;
+    slot[1] = st->p - 1;
     smallLo = st->p + 1;
     smallUp = st->up;
   }
-  ++st->pending;  // bounded: each pending range is at least as large as everything processed after it
+  ++st->pending;  // < capacity: each pending range is larger than everything processed after it
   const lua_Integer smaller = lowerSize < upperSize ? lowerSize : upperSize;
   const lua_Integer larger = lowerSize < upperSize ? upperSize : lowerSize;
   if (larger / 128 > smaller) {  // badly unbalanced: pick pivots at random from now on
@@ -346,55 +338,62 @@ int sortRun(lua_State* L, SortState* st) {
         if (st->lo >= st->up) {
           if (st->pending == 0) return 0;  // sorted
           --st->pending;
-          st->lo = st->pendingLo[st->pending];
-          st->up = st->pendingUp[st->pending];
+          st->lo = pendingRanges(st)[2 * st->pending];
+          st->up = pendingRanges(st)[2 * st->pending + 1];
           continue;
         }
-        loadElement(L, st->lo, kSlotA);
-        loadElement(L, st->up, kSlotB);
+        lua_geti(L, kSlotTable, st->lo);
+        lua_geti(L, kSlotTable, st->up);
         st->pc = kAfterEnds;
-        sortCompare(L, st, kSlotB, kSlotA);
+        sortCompare(L, st, kSortTop + 2, kSortTop + 1);
         [[fallthrough]];
       case kAfterEnds:
         if (st->less) {  // a[up] < a[lo]: swap them
-          storeElement(L, st->lo, kSlotB);
-          storeElement(L, st->up, kSlotA);
+          lua_seti(L, kSlotTable, st->lo);
+          lua_seti(L, kSlotTable, st->up);
+        } else {
+          lua_settop(L, kSortTop);
         }
         if (st->up - st->lo == 1) {  // two elements: done
           finishRange(st);
           continue;
         }
         st->p = choosePivot(st);
-        loadElement(L, st->p, kSlotA);
-        loadElement(L, st->lo, kSlotB);
+        lua_geti(L, kSlotTable, st->p);
+        lua_geti(L, kSlotTable, st->lo);
         st->pc = kAfterMidLo;
-        sortCompare(L, st, kSlotA, kSlotB);
+        sortCompare(L, st, kSortTop + 1, kSortTop + 2);
         [[fallthrough]];
       case kAfterMidLo:
-        if (st->less) {  // a[p] < a[lo]: swap them
-          storeElement(L, st->p, kSlotB);
-          storeElement(L, st->lo, kSlotA);
-          st->less = false;  // a[up] vs a[p] needs no check
+        if (st->less) {  // a[p] < a[lo]: swap them; a[up] needs no check
+          lua_seti(L, kSlotTable, st->p);
+          lua_seti(L, kSlotTable, st->lo);
+          st->less = false;
         } else {
-          loadElement(L, st->up, kSlotB);
+          lua_settop(L, kSortTop + 1);  // keep a[p]
+          lua_geti(L, kSlotTable, st->up);
           st->pc = kAfterMidUp;
-          sortCompare(L, st, kSlotB, kSlotA);
+          sortCompare(L, st, kSortTop + 2, kSortTop + 1);
         }
         [[fallthrough]];
       case kAfterMidUp:
         if (st->less) {  // a[up] < a[p]: swap them
-          storeElement(L, st->p, kSlotB);
-          storeElement(L, st->up, kSlotA);
+          lua_seti(L, kSlotTable, st->p);
+          lua_seti(L, kSlotTable, st->up);
+        } else {
+          lua_settop(L, kSortTop);
         }
         if (st->up - st->lo == 2) {  // three elements, now in order
           finishRange(st);
           continue;
         }
         // a[lo] <= a[p] <= a[up]: move the pivot P to up - 1 and partition [lo + 1, up - 2].
-        loadElement(L, st->p, kSlotPivot);
-        loadElement(L, st->up - 1, kSlotA);
-        storeElement(L, st->p, kSlotA);
-        storeElement(L, st->up - 1, kSlotPivot);
+        lua_geti(L, kSlotTable, st->p);
+        lua_replace(L, kSlotPivot);
+        lua_geti(L, kSlotTable, st->up - 1);
+        lua_seti(L, kSlotTable, st->p);
+        lua_pushvalue(L, kSlotPivot);
+        lua_seti(L, kSlotTable, st->up - 1);
         st->i = st->lo;
         st->j = st->up - 1;
         st->pc = kScanI;
@@ -402,9 +401,9 @@ int sortRun(lua_State* L, SortState* st) {
       case kScanI:
         if (sliceOver(L, st)) return sliceYield(L);
         ++st->i;
-        lua_geti(L, kSlotTable, st->i);  // into kSlotScan
+        lua_geti(L, kSlotTable, st->i);
         st->pc = kAfterScanI;
-        sortCompare(L, st, kSlotScan, kSlotPivot);
+        sortCompare(L, st, kSortTop + 1, kSlotPivot);
         [[fallthrough]];
       case kAfterScanI:
         if (st->less) {  // a[i] < P: keep going
@@ -413,33 +412,34 @@ int sortRun(lua_State* L, SortState* st) {
           st->pc = kScanI;
           continue;
         }
-        lua_replace(L, kSlotA);  // a[i] stays in slot A until the swap
-        st->pc = kScanJ;
+        st->pc = kScanJ;  // a[i] stays on the stack until the swap
         [[fallthrough]];
       case kScanJ:
         if (sliceOver(L, st)) return sliceYield(L);
         --st->j;
-        lua_geti(L, kSlotTable, st->j);  // into kSlotScan
+        lua_geti(L, kSlotTable, st->j);
         st->pc = kAfterScanJ;
-        sortCompare(L, st, kSlotPivot, kSlotScan);
+        sortCompare(L, st, kSlotPivot, kSortTop + 2);
         [[fallthrough]];
       case kAfterScanJ:
         if (st->less) {  // P < a[j]: keep going
           if (st->j < st->i) return luaL_error(L, "invalid order function for sorting");
-          lua_settop(L, kSortTop);
+          lua_settop(L, kSortTop + 1);
           st->pc = kScanJ;
           continue;
         }
         if (st->j < st->i) {  // crossed: put the pivot at i, a[i] at up - 1
-          lua_settop(L, kSortTop);
-          storeElement(L, st->up - 1, kSlotA);
-          storeElement(L, st->i, kSlotPivot);
+          lua_settop(L, kSortTop + 1);
+          lua_seti(L, kSlotTable, st->up - 1);
+          lua_pushvalue(L, kSlotPivot);
+          lua_seti(L, kSlotTable, st->i);
           st->p = st->i;
+          if (st->pending >= st->capacity) return luaL_error(L, "table.sort: internal error (pending ranges)");
           splitRange(st);
           continue;
         }
-        lua_seti(L, kSlotTable, st->i);  // a[i] = a[j] (pops kSlotScan)
-        storeElement(L, st->j, kSlotA);  // a[j] = old a[i]
+        lua_seti(L, kSlotTable, st->i);  // a[i] = a[j]
+        lua_seti(L, kSlotTable, st->j);  // a[j] = old a[i]
         st->pc = kScanI;
         continue;
       default:
@@ -448,20 +448,48 @@ int sortRun(lua_State* L, SortState* st) {
   }
 }
 
+constexpr lua_Integer kSmallSort = 64;
+constexpr int kSmallSortCapacity = 9;  // bit_width(64) + 2
+
+struct SmallSort {
+  SortState st;
+  lua_Integer ranges[2 * kSmallSortCapacity];
+};
+
 int tabSort(lua_State* L) {
   const lua_Integer n = lengthOf(L, 1, kTabReadWrite);
   if (n <= 1) return 0;
   luaL_argcheck(L, n < INT_MAX, 1, "array too big");
   if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
   lua_settop(L, 2);
-  luaL_checkstack(L, kSlotScan + 4, "table.sort");
-  auto* st = static_cast<SortState*>(lua_newuserdatauv(L, sizeof(SortState), 0));
+  luaL_checkstack(L, kSortTop + 6, "table.sort");
+  const bool hasComparator = !lua_isnil(L, kSlotComp);
+  if (!hasComparator && n <= kSmallSort) {
+    // Small sort with the default comparator: nothing can yield inside it and it ends within a few hundred
+    // comparisons, so its state lives on the C stack (no allocation; trivially destructible).
+    SmallSort small{};
+    small.st.ranges = small.ranges;
+    small.st.capacity = kSmallSortCapacity;
+    small.st.canYield = false;
+    small.st.lo = 1;
+    small.st.up = n;
+    small.st.pc = kRangeStart;
+    small.st.hasComparator = false;
+    lua_settop(L, kSortTop);  // slot 3 (no state userdata) and the pivot slot are nil
+    return sortRun(L, &small.st);
+  }
+  const int capacity = std::bit_width(static_cast<std::uint64_t>(n)) + 2;
+  const std::size_t bytes = sizeof(SortState) + 2 * sizeof(lua_Integer) * static_cast<std::size_t>(capacity);
+  auto* st = static_cast<SortState*>(lua_newuserdatauv(L, bytes, 0));
   *st = SortState{};
+  st->ranges = reinterpret_cast<lua_Integer*>(reinterpret_cast<unsigned char*>(st) + sizeof(SortState));
+  st->capacity = capacity;
+  st->canYield = true;
   st->lo = 1;
   st->up = n;
   st->pc = kRangeStart;
-  st->hasComparator = !lua_isnil(L, kSlotComp);
-  lua_settop(L, kSortTop);  // pivot and the two element slots start as nil
+  st->hasComparator = hasComparator;
+  lua_settop(L, kSortTop);  // the pivot slot starts as nil
   return sortRun(L, st);
 }
 
