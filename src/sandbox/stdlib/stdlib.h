@@ -12,6 +12,8 @@
 //                     "pattern too complex (step budget exceeded)"; for gmatch the budget is per iterator
 //                     call. After any error a gmatch iterator stays usable (it retries from where it was).
 //                     Plain find (and patterns without specials) uses a linear-time search.
+//   lower/upper, %a %l %u %w... classes
+//                     always those of the C locale (stock follows the process locale; the same under "C").
 //   rep               "resulting string too large" past StdlibLimits::maxStringBytes; a result of size 0
 //                     returns "" at once whatever n is.
 //   gsub              "resulting string too large" when its result grows past maxStringBytes.
@@ -25,11 +27,15 @@
 //                     comparator is called with lua_callk so the count hook may slice-yield inside it; the
 //                     scheduler resumes these like any slice yield and the script never sees them. A side
 //                     effect: a comparator may also call coroutine.yield itself (stock raises "attempt to
-//                     yield across a C-call boundary"); the sort then continues on resume.
+//                     yield across a C-call boundary"); the sort then continues on resume. Sorts of at most
+//                     64 elements without a comparator never yield (they end within a few hundred steps).
 //   all               long loops raise tw::limits::kKillMessage once the run's deadline has passed.
 //
 // The caller (the sandbox) installs the returned tables read-only, sets the string metatable itself, and
-// never exposes string.dump. These functions touch neither globals nor the string metatable.
+// never exposes string.dump. These functions touch neither globals nor the string metatable. For error
+// messages to name functions as stock does when no call-site name is known ("bad argument #1 to
+// 'string.rep'" under pcall), also register the tables in the registry's LUA_LOADED_TABLE as "string" and
+// "table" (luaL_argerror looks functions up there).
 //
 // Threading: free functions over a lua_State; the caller owns the state's thread. StdlibLimits is copied
 // into the VM, so the caller's struct need not outlive it.
