@@ -136,8 +136,9 @@ int nullToString(lua_State* L) {
 }
 
 // The VM's JSON state: one full userdata registered under kStateKey, with user values 1 = json.null,
-// 2 = the array marker metatable and 3 = the key cache's strings. Created on first use, all or nothing: it is registered by one final rawsetp, so
-// a memory error half-way leaves no partial state behind (and no second json.null later). May raise.
+// 2 = the array marker metatable and 3 = the key cache's strings. Created on first use, all or nothing:
+// it is registered by one final rawsetp, so a memory error half-way leaves no partial state behind (and
+// no second json.null later). May raise.
 JsonVmState* ensureState(lua_State* L) {
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kStateKey) == LUA_TUSERDATA) {
     auto* st = static_cast<JsonVmState*>(lua_touserdata(L, -1));
@@ -945,7 +946,7 @@ int luaArray(lua_State* L) {
         lua_settop(L, 1);
         return 1;
       }
-      return luaL_argerror(L, 1, "json.array: the table already has a metatable");
+      return luaL_argerror(L, 1, "the table already has another metatable");
     }
   }
   markTop(L, lua_upvalueindex(3));
@@ -986,7 +987,9 @@ Error luaFailure(lua_State* L, int status) {
   std::string message = lua_gettop(L) > 0 ? sandbox::errorMessage(L, -1) : std::string("unknown error");
   if (message == limits::kKillMessage) return makeError(ErrorKind::kTimeout, std::move(message));
   if (message == kNoMemory) return makeError(ErrorKind::kMemoryLimit, std::move(message));
-  if (message.rfind("json: Lua stack exhausted", 0) == 0) return makeError(ErrorKind::kLimitExceeded, std::move(message));
+  if (message.rfind("json: Lua stack exhausted", 0) == 0) {
+    return makeError(ErrorKind::kLimitExceeded, std::move(message));
+  }
   return makeError(ErrorKind::kInternal, std::move(message));
 }
 

@@ -95,9 +95,6 @@ inline int utf8SequenceLength(const unsigned char* p, const unsigned char* end) 
   return 0;
 }
 
-// Offset of the first ill-formed UTF-8 sequence in [s, s+n), or n if the text is well-formed.
-std::size_t findInvalidUtf8(const char* s, std::size_t n);
-
 // Scans a string token body starting right after its opening quote. Validates escapes (including surrogate
 // pairs), rejects control characters and ill-formed UTF-8. Returns the position of the closing quote, or
 // nullptr with `f` set. `escaped` tells whether the body holds at least one escape.

@@ -20,8 +20,6 @@ inline std::uint64_t load(const Byte* p) {
   return v;
 }
 
-inline bool hasHighBit(std::uint64_t v) { return (v & kHigh) != 0; }
-
 // The n bytes at p (1 <= n <= 7) as a little-endian word whose other bytes come from `pad` (its low bytes),
 // without a variable-length copy.
 inline std::uint64_t loadTail(const char* p, std::size_t n, std::uint64_t pad) {

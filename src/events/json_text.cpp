@@ -85,23 +85,6 @@ void formatParseFailure(const ParseFailure& f, const char* text, std::size_t siz
   std::snprintf(out, outSize, "json: %s at offset %zu", jsonErrorText(f.error), f.offset);
 }
 
-std::size_t findInvalidUtf8(const char* s, std::size_t n) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s);
-  const auto* end = p + n;
-  while (p != end) {
-    while (end - p >= 8 && !swar::hasHighBit(swar::load(p))) p += 8;
-    if (p == end) break;
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    const int len = utf8SequenceLength(p, end);
-    if (len == 0) return static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(s));
-    p += len;
-  }
-  return n;
-}
-
 const char* scanStringSlow(const char* begin, const char* p, const char* end, bool& escaped, ParseFailure& f) {
   auto failAt = [&](JsonError e, const char* at) -> const char* {
     f.error = e;
