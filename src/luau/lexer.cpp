@@ -26,46 +26,52 @@ inline bool isNameChar(char c) { return kNameChars.table[static_cast<unsigned ch
 inline bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 inline int hexValue(char c) { return isDigit(c) ? c - '0' : (c | ' ') - 'a' + 10; }
 
+// Keyword recognition: by length, then first letter, then one comparison (most names fail at the first
+// or second step).
 int keywordType(std::string_view w) {
-  // Dispatch on length and first letter; keeps the common "not a keyword" path to one or two compares.
+  auto is = [&](std::string_view k, int type) { return w == k ? type : static_cast<int>(kTokName); };
   switch (w.size()) {
     case 2:
-      if (w == "do") return kTokDo;
-      if (w == "if") return kTokIf;
-      if (w == "in") return kTokIn;
-      if (w == "or") return kTokOr;
-      break;
+      switch (w[0]) {
+        case 'd': return is("do", kTokDo);
+        case 'i': return w[1] == 'f' ? kTokIf : w[1] == 'n' ? kTokIn : kTokName;
+        case 'o': return is("or", kTokOr);
+        default: return kTokName;
+      }
     case 3:
-      if (w == "and") return kTokAnd;
-      if (w == "end") return kTokEnd;
-      if (w == "for") return kTokFor;
-      if (w == "nil") return kTokNil;
-      if (w == "not") return kTokNot;
-      break;
+      switch (w[0]) {
+        case 'a': return is("and", kTokAnd);
+        case 'e': return is("end", kTokEnd);
+        case 'f': return is("for", kTokFor);
+        case 'n': return w[1] == 'i' ? is("nil", kTokNil) : is("not", kTokNot);
+        default: return kTokName;
+      }
     case 4:
-      if (w == "else") return kTokElse;
-      if (w == "then") return kTokThen;
-      if (w == "true") return kTokTrue;
-      break;
+      switch (w[0]) {
+        case 'e': return is("else", kTokElse);
+        case 't': return w[1] == 'h' ? is("then", kTokThen) : is("true", kTokTrue);
+        default: return kTokName;
+      }
     case 5:
-      if (w == "break") return kTokBreak;
-      if (w == "false") return kTokFalse;
-      if (w == "local") return kTokLocal;
-      if (w == "until") return kTokUntil;
-      if (w == "while") return kTokWhile;
-      break;
+      switch (w[0]) {
+        case 'b': return is("break", kTokBreak);
+        case 'f': return is("false", kTokFalse);
+        case 'l': return is("local", kTokLocal);
+        case 'u': return is("until", kTokUntil);
+        case 'w': return is("while", kTokWhile);
+        default: return kTokName;
+      }
     case 6:
-      if (w == "elseif") return kTokElseif;
-      if (w == "repeat") return kTokRepeat;
-      if (w == "return") return kTokReturn;
-      break;
+      switch (w[0]) {
+        case 'e': return is("elseif", kTokElseif);
+        case 'r': return w[2] == 'p' ? is("repeat", kTokRepeat) : is("return", kTokReturn);
+        default: return kTokName;
+      }
     case 8:
-      if (w == "function") return kTokFunction;
-      break;
+      return w[0] == 'f' ? is("function", kTokFunction) : kTokName;
     default:
-      break;
+      return kTokName;
   }
-  return kTokName;
 }
 
 void appendUtf8(std::string& out, std::uint32_t code) {
@@ -263,9 +269,10 @@ void Lexer::skipSpaceAndComments() {
           continue;
         }
       }
-      const char* e = p_;
-      while (*e != '\n' && *e != '\0') ++e;
-      p_ = e;
+      // A line comment runs to the newline (or the end: the sentinel is the only NUL).
+      const char* end = base_ + source_.size();
+      const void* nl = std::memchr(p_, '\n', static_cast<std::size_t>(end - p_));
+      p_ = nl != nullptr ? static_cast<const char*>(nl) : end;
     } else {
       return;
     }
@@ -341,11 +348,12 @@ bool Lexer::skipLongBracketBody(int level, std::uint32_t startOffset, bool isCom
 }
 
 void Lexer::lex(Token& out) {
-  if (errors_.failed) p_ = base_ + source_.size();
+  if (errors_.failed) [[unlikely]] p_ = base_ + source_.size();
   skipSpaceAndComments();
   auto start = static_cast<std::uint32_t>(p_ - base_);
   out.value = {};
   char c = *p_;
+  // The frequent tokens here; everything else out of line so this path keeps a small frame.
   if (isAlpha(c) || c == '_') {
     const char* s = p_;
     const char* q = p_;  // a local cursor stays in a register
@@ -362,9 +370,6 @@ void Lexer::lex(Token& out) {
     return;
   }
   switch (c) {
-    case '\0':
-      make(out, kTokEof, start);
-      return;
     case '(':
     case ')':
     case ']':
@@ -376,6 +381,17 @@ void Lexer::lex(Token& out) {
     case '|':
       ++p_;
       make(out, c, start);
+      return;
+    default:
+      lexOther(out, start, c);
+      return;
+  }
+}
+
+void Lexer::lexOther(Token& out, std::uint32_t start, char c) {
+  switch (c) {
+    case '\0':
+      make(out, kTokEof, start);
       return;
     case '-':
       if (p_[1] == '>') {

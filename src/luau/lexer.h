@@ -117,6 +117,7 @@ class Lexer {
 
  private:
   void lex(Token& out);
+  [[gnu::noinline]] void lexOther(Token& out, std::uint32_t start, char c);
   void skipSpaceAndComments();
   bool skipLongBracketBody(int level, std::uint32_t startOffset, bool isComment, std::string* out);
   int longBracketLevel();  // at '[': returns level if "[=*[" follows, -1 if just '[', -2 if malformed

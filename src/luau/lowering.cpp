@@ -1,6 +1,8 @@
 #include "luau/lowering.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -157,7 +159,9 @@ bool startsWithParen(const Expr* e) {
 class Emitter {
  public:
   Emitter(std::string_view source, Arena& arena, ErrorSink& errors) : source_(source), arena_(arena), errors_(errors) {
-    out_.reserve(source.size() + source.size() / 4 + 64);
+    out_.resize(source.size() + 256);
+    w_ = out_.data();
+    wEnd_ = w_ + out_.size();
   }
 
   std::string run(const Chunk& chunk) {
@@ -178,8 +182,11 @@ class Emitter {
       }
       // The helpers used are known only now; they go in front of line 1.
       std::string prologue = "local " + names + " = " + fields + "; ";
+      out_.resize(static_cast<std::size_t>(w_ - out_.data()));
       out_.insert(0, prologue);
+      return std::move(out_);
     }
+    out_.resize(static_cast<std::size_t>(w_ - out_.data()));
     return std::move(out_);
   }
 
@@ -205,23 +212,53 @@ class Emitter {
 
   // ---- Output primitives ----
 
+  // The output is written through a raw cursor into a pre-sized string (cheaper than appends).
+  void reserve(std::size_t n) {
+    if (static_cast<std::size_t>(wEnd_ - w_) >= n) [[likely]] return;
+    std::size_t used = static_cast<std::size_t>(w_ - out_.data());
+    out_.resize(std::max(out_.size() * 2, used + n + 256));
+    w_ = out_.data() + used;
+    wEnd_ = out_.data() + out_.size();
+  }
+
   void at(std::uint32_t line) {
-    while (line_ < line) {
-      out_ += '\n';
-      ++line_;
-      lastChar_ = '\n';
-      lastWasNumber_ = false;
-    }
+    if (line_ >= line) return;
+    std::size_t n = line - line_;
+    reserve(n);
+    std::memset(w_, '\n', n);
+    w_ += n;
+    line_ = line;
+    lastChar_ = '\n';
+    lastWasNumber_ = false;
   }
 
   void put(std::string_view text) {
     std::uint8_t a = kSpace.cls[static_cast<unsigned char>(lastChar_)];
     std::uint8_t b = kSpace.cls[static_cast<unsigned char>(text.front())];
     // After a number, '.' or a letter would continue it (`1 ..x`, `1 and`).
-    if (kSpace.need[a][b] || (lastWasNumber_ && (b == kDot || b == kWord))) out_ += ' ';
-    out_ += text;
+    reserve(text.size() + 1);
+    if (kSpace.need[a][b] || (lastWasNumber_ && (b == kDot || b == kWord))) *w_++ = ' ';
+    copyText(w_, text);
+    w_ += text.size();
     lastChar_ = text.back();
     lastWasNumber_ = false;
+  }
+
+  // Most tokens are a few bytes: copy those inline rather than through a memcpy call.
+  static void copyText(char* dst, std::string_view text) {
+    const char* src = text.data();
+    switch (text.size()) {
+      case 8: dst[7] = src[7]; [[fallthrough]];
+      case 7: dst[6] = src[6]; [[fallthrough]];
+      case 6: dst[5] = src[5]; [[fallthrough]];
+      case 5: dst[4] = src[4]; [[fallthrough]];
+      case 4: dst[3] = src[3]; [[fallthrough]];
+      case 3: dst[2] = src[2]; [[fallthrough]];
+      case 2: dst[1] = src[1]; [[fallthrough]];
+      case 1: dst[0] = src[0]; [[fallthrough]];
+      case 0: return;
+      default: std::memcpy(dst, src, text.size());
+    }
   }
 
   void tok(std::string_view text, std::uint32_t line) {
@@ -237,39 +274,50 @@ class Emitter {
   }
 
   void putString(std::string_view bytes) {
-    scratch_.clear();
-    scratch_ += '"';
+    // Escaped straight into the output: at most 4 bytes per input byte, plus quotes and a space.
+    reserve(bytes.size() * 4 + 3);
+    std::uint8_t a = kSpace.cls[static_cast<unsigned char>(lastChar_)];
+    if (kSpace.need[a][kOther] || lastWasNumber_) *w_++ = ' ';
+    char* w = w_;
+    *w++ = '"';
     for (std::size_t i = 0; i < bytes.size(); ++i) {
       auto c = static_cast<unsigned char>(bytes[i]);
+      if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+        *w++ = static_cast<char>(c);
+        continue;
+      }
       switch (c) {
-        case '"': scratch_ += "\\\""; continue;
-        case '\\': scratch_ += "\\\\"; continue;
-        case '\n': scratch_ += "\\n"; continue;
-        case '\r': scratch_ += "\\r"; continue;
-        case '\t': scratch_ += "\\t"; continue;
+        case '"': *w++ = '\\'; *w++ = '"'; continue;
+        case '\\': *w++ = '\\'; *w++ = '\\'; continue;
+        case '\n': *w++ = '\\'; *w++ = 'n'; continue;
+        case '\r': *w++ = '\\'; *w++ = 'r'; continue;
+        case '\t': *w++ = '\\'; *w++ = 't'; continue;
         default: break;
       }
-      if (c < 0x20 || c == 0x7F) {
-        char buf[5] = {'\\', static_cast<char>('0' + c / 100), static_cast<char>('0' + c / 10 % 10),
-                       static_cast<char>('0' + c % 10), 0};
-        scratch_ += buf;
-      } else if (c < 0x80) {
-        scratch_ += static_cast<char>(c);
+      if (c < 0x80) {  // other control characters and DEL: three decimal digits, never ambiguous
+        *w++ = '\\';
+        *w++ = static_cast<char>('0' + c / 100);
+        *w++ = static_cast<char>('0' + c / 10 % 10);
+        *w++ = static_cast<char>('0' + c % 10);
+        continue;
+      }
+      std::size_t n = utf8Length(bytes, i);
+      if (n == 0) {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        *w++ = '\\';
+        *w++ = 'x';
+        *w++ = kHex[c >> 4];
+        *w++ = kHex[c & 15];
       } else {
-        std::size_t n = utf8Length(bytes, i);
-        if (n == 0) {
-          static constexpr char kHex[] = "0123456789ABCDEF";
-          scratch_ += "\\x";
-          scratch_ += kHex[c >> 4];
-          scratch_ += kHex[c & 15];
-        } else {
-          scratch_.append(bytes.substr(i, n));
-          i += n - 1;
-        }
+        std::memcpy(w, bytes.data() + i, n);
+        w += n;
+        i += n - 1;
       }
     }
-    scratch_ += '"';
-    put(scratch_);
+    *w++ = '"';
+    w_ = w;
+    lastChar_ = '"';
+    lastWasNumber_ = false;
   }
 
   // Length of the valid UTF-8 sequence at bytes[i] (a byte >= 0x80), or 0.
@@ -1184,6 +1232,8 @@ class Emitter {
   Arena& arena_;
   ErrorSink& errors_;
   std::string out_;
+  char* w_ = nullptr;
+  char* wEnd_ = nullptr;
   std::string scratch_;
   std::string labelText_;
   std::uint32_t line_ = 1;
