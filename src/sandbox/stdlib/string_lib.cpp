@@ -134,11 +134,13 @@ int strRep(lua_State* L) {
     std::memcpy(out + l, sep, lsep);
     filled = unit;
   }
-  // The result is the first unit repeated: copying the filled prefix (a whole number of units) keeps the
-  // period, and the final partial copy is a prefix of it.
+  // The result is the first unit repeated. Every copy but the last copies a whole number of units from
+  // the start (so `filled` stays a multiple of the unit and the period is kept); the last one copies a
+  // prefix of whatever length is left.
+  const std::size_t maxChunk = kRepChunk > unit ? kRepChunk - kRepChunk % unit : unit;
   while (filled < total) {
-    std::size_t chunk = filled < total - filled ? filled : total - filled;
-    if (chunk > kRepChunk) chunk = kRepChunk;
+    std::size_t chunk = filled < maxChunk ? filled : maxChunk;
+    if (chunk > total - filled) chunk = total - filled;
     std::memcpy(out + filled, out, chunk);
     filled += chunk;
     tw::limits::pollInterrupt(L);

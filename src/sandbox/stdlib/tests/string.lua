@@ -19,6 +19,19 @@ eq(("MiXeD"):upper(), "MIXED") eq(("MiXeD"):lower(), "mixed") eq(("abc"):reverse
 -- rep
 eq(("ab"):rep(3, "-"), "ab-ab-ab") eq(("ab"):rep(0), "") eq(("x"):rep(-5), "")
 errs("resulting string too large", string.rep, "x", math.maxinteger)
+-- results larger than the copy chunk (1 MiB), with units that do not divide it
+for _, case in ipairs({{"abc", 700000, "de"}, {"abc", 400000, ""}, {"x", 3000000, "yz"}, {("q"):rep(3000000), 2, "r"}}) do
+  local s, n, sep = case[1], case[2], case[3]
+  local r = s:rep(n, sep)
+  eq(#r, #s * n + #sep * (n - 1))
+  local unit = #s + #sep
+  for _, k in ipairs({0, 1, n // 3, n // 2 + 1, n - 2, n - 1}) do  -- sampled copies, 0-based
+    if k >= 0 and k < n then
+      assert(r:sub(k * unit + 1, k * unit + #s) == s, "copy " .. k)
+      if k < n - 1 then assert(r:sub(k * unit + #s + 1, (k + 1) * unit) == sep, "separator " .. k) end
+    end
+  end
+end
 if STDLIB_OURS then  -- stock Lua loops for ages or tries to allocate terabytes here
   eq((""):rep(1e18), "")
   errs("resulting string too large", string.rep, "x", 2^40 // 1, "yy")
