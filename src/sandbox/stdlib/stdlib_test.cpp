@@ -178,6 +178,15 @@ TEST(StdlibDifferentialTest, GeneratedSortCasesMatchStock) {
     cases.push_back(fill + "table.sort(t" + cmp + ") local out = {} for i = 1, #t do out[i] = t[i] end "
                     "return table.concat(out, ',')");
   }
+  // Shapes that stress pivot choice (numbers, so duplicates are indistinguishable and results unique).
+  const std::vector<std::string> shapes = {"i", "-i", "7", "i % 17", "(i <= n / 2) and i or (n - i + 1)",
+                                           "(i % 2 == 0) and i or -i", "(i * i) % 1009", "n - (i % 100) * 40"};
+  for (const std::string& shape : shapes) {
+    for (const char* cmp : {"", ", function(a, b) return a > b end"}) {
+      cases.push_back("local n = 3000 local t = {} for i = 1, n do t[i] = " + shape + " end table.sort(t" + cmp +
+                      ") return table.concat(t, ',')");
+    }
+  }
   expectSameAsStock(cases);
 }
 
