@@ -283,6 +283,12 @@ local cases = {
       __newindex = function(t, k, v) rawset(t, k, v) end, __len = function() return 5 end})
     table.sort(t) return rawget(t, 1), rawget(t, 5)]=],
   [=[return table.pack(table.unpack({1, nil, 3}, 1, 3))]=],
+  -- larger subjects: buffer growth, deadline polls and budget checkpoints must not change results
+  [=[local s = ("word1 key=val, x-y 42\t"):rep(8000) local r, n = s:gsub("(%w+)=(%w+)", "%2=%1") return #r, n, r:sub(-60), select(2, s:gsub("%s+", " "))]=],
+  [=[local s = ("ab(cd)ef "):rep(20000) local c = 0 for a, b in s:gmatch("(%b())(%a+)") do c = c + #a + #b end return c, s:find("%f[%a]ef%s", 100000)]=],
+  [=[local s = ("abc"):rep(400000, "de") return #s, s:sub(1048570, 1048590), s:find("ab", 1048575, true), s:reverse():sub(1, 20)]=],
+  [=[local s = ("x"):rep(300000) .. "y" return s:find("x*y"), s:match("^(x-)y$") == s:sub(1, -2), s:upper():sub(-3)]=],
+  [=[local t = {} for i = 1, 50000 do t[i] = i end local s = table.concat(t, ",") return #s, s:sub(-20), select(2, s:gsub(",", ""))]=],
   -- methods on the string metatable
   [=[local s = "hello" return s:upper(), s:find("l"), s:rep(2, "-"), ("%d"):format(5)]=],
   [=[return #string.rep("ab", 1000, ","), string.rep("ab", 1000, ","):sub(-5)]=],
