@@ -27,8 +27,6 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
-#include <new>
-#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -43,10 +41,12 @@
 
 namespace tw::storage {
 
+namespace detail {
 template <typename T>
 inline constexpr bool kIsResult = false;
 template <typename T>
 inline constexpr bool kIsResult<Result<T>> = true;
+}  // namespace detail
 
 struct AsyncStorageOptions {
   std::size_t threads = 2;        // the pool's threads; SQLite has one writer, so more mostly helps reads
@@ -101,7 +101,7 @@ class AsyncStorage {
 template <typename Call, typename Handler>
 void AsyncStorage::submit(const boost::asio::any_io_executor& completion, Call call, Handler handler) {
   using R = std::invoke_result_t<Call&, Storage&>;
-  static_assert(kIsResult<R>, "call must return a tw::Result<T> (or tw::Status)");
+  static_assert(detail::kIsResult<R>, "call must return a tw::Result<T> (or tw::Status)");
   static_assert(std::is_invocable_v<Handler&&, R&&>, "handler must accept the call's Result");
 
   boost::asio::any_io_executor tracked =
