@@ -23,26 +23,21 @@ namespace {
 thread_local ExecutionWatch* volatile t_watch = nullptr;
 
 // Ends the time slice of the running coroutine, or kills it; see the header.
+// Arming a hook costs a walk over all of the coroutine's call frames (lua_sethook marks each of them), so the
+// hook never re-arms itself: it stays armed to kill, and disarms otherwise; the next tick arms it again.
 void countHook(lua_State* L, lua_Debug* /*ar*/) {
   const int what = detail::t_interrupt;
   if (what == static_cast<int>(Interrupt::kKill)) {
-    // Stay armed: the next instruction of any frame that caught the error raises it again.
-    lua_sethook(L, countHook, LUA_MASKCOUNT, 1);
+    // Stay armed (count 1): the next instruction of any frame that caught the error raises it again.
     lua_pushstring(L, kKillMessage);
     lua_error(L);
   }
-  if (what == static_cast<int>(Interrupt::kSlice)) {
-    if (lua_isyieldable(L)) {
-      lua_sethook(L, nullptr, 0, 0);
-      ExecutionWatch::current().noteSliceYield(L);
-      lua_yield(L, 0);
-      return;
-    }
-    // A yield is not allowed here (metamethod or callback called from C): try again a little later.
-    lua_sethook(L, countHook, LUA_MASKCOUNT, 1000);
-    return;
-  }
   lua_sethook(L, nullptr, 0, 0);
+  if (what == static_cast<int>(Interrupt::kSlice) && lua_isyieldable(L)) {
+    ExecutionWatch::current().noteSliceYield(L);
+    lua_yield(L, 0);
+  }
+  // Not yieldable here (a metamethod or callback called from C): the slice ends at a later tick.
 }
 
 int tickSignal() { return SIGRTMIN + 2; }
@@ -166,7 +161,9 @@ void ExecutionWatch::pushNested(lua_State* co) {
   depth_ = d + 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   // Joining a chain that is being killed: the new coroutine dies too.
-  if (detail::t_interrupt == static_cast<int>(Interrupt::kKill)) lua_sethook(co, countHook, LUA_MASKCOUNT, 1);
+  if (detail::t_interrupt == static_cast<int>(Interrupt::kKill) && lua_gethookmask(co) == 0) {
+    lua_sethook(co, countHook, LUA_MASKCOUNT, 1);
+  }
 }
 
 void ExecutionWatch::popNested() {
@@ -185,7 +182,9 @@ bool ExecutionWatch::takeSliceYield(lua_State* co) {
 void ExecutionWatch::armChain(Interrupt what) {
   detail::t_interrupt = static_cast<int>(what);
   const int d = depth_;
-  for (int i = 0; i < d; ++i) lua_sethook(chain_[i], countHook, LUA_MASKCOUNT, 1);
+  for (int i = 0; i < d; ++i) {
+    if (lua_gethookmask(chain_[i]) == 0) lua_sethook(chain_[i], countHook, LUA_MASKCOUNT, 1);
+  }
 }
 
 void ExecutionWatch::onSignal() {
@@ -200,11 +199,13 @@ void ExecutionWatch::onSignal() {
     return;
   }
   idleTicks_ = 0;
-  if (detail::t_interrupt == static_cast<int>(Interrupt::kKill)) {
-    armChain(Interrupt::kKill);
-    return;
-  }
-  armChain(monotonicNanos() >= deadlineNanos_ ? Interrupt::kKill : Interrupt::kSlice);
+  const std::int64_t now = monotonicNanos();
+  const bool kill = detail::t_interrupt == static_cast<int>(Interrupt::kKill) || now >= deadlineNanos_;
+  // Arming walks the call frames of each coroutine in the chain: on absurdly deep stacks that can take longer
+  // than a tick. Skip a tick that follows the previous one too closely, so Lua always makes progress.
+  if (!kill && now - lastArmEndNanos_ < tickMicros_ * 500) return;
+  armChain(kill ? Interrupt::kKill : Interrupt::kSlice);
+  lastArmEndNanos_ = monotonicNanos();
 }
 
 }  // namespace tw::limits

@@ -91,6 +91,7 @@ class ExecutionWatch {
   volatile int depth_ = 0;
   volatile std::int64_t deadlineNanos_ = 0;
   volatile int idleTicks_ = 0;
+  volatile std::int64_t lastArmEndNanos_ = 0;
   lua_State* sliceYieldFrom_ = nullptr;
   std::int64_t tickMicros_ = 2000;
   void* timer_ = nullptr;  // timer_t; the kernel's first timer id is 0, so use hasTimer_
