@@ -2,7 +2,7 @@
 add_library(tw_flags INTERFACE)
 target_compile_options(tw_flags INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Wunused -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough
+  -Wunused -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough
   $<$<BOOL:${TW_WERROR}>:-Werror>)
 target_include_directories(tw_flags INTERFACE ${PROJECT_SOURCE_DIR}/src)
 
@@ -23,6 +23,7 @@ function(tw_add_test name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} tw_flags GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE TW_SOURCE_DIR_DEFAULT="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
     PROPERTIES ENVIRONMENT "TW_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()

@@ -38,3 +38,31 @@ TEST(AssertTest, CheckThrowsInvariantError) {
 
 }  // namespace
 }  // namespace tw
+
+#include "common/json_text.h"
+#include "common/thread.h"
+
+namespace tw {
+namespace {
+
+TEST(JsonTextTest, EscapesAndReplacesInvalidUtf8) {
+  std::string out;
+  appendJsonString(out, std::string_view("a\"b\\c\n\x01\xC3\xA9\xFF", 10));
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\xC3\xA9\xEF\xBF\xBD\"");
+}
+
+TEST(ThreadTest, RunsWithTheRequestedStack) {
+  std::size_t seen = 0;
+  {
+    Thread t("test", 20u << 20, [&] {
+      pthread_attr_t attr;
+      pthread_getattr_np(pthread_self(), &attr);
+      pthread_attr_getstacksize(&attr, &seen);
+      pthread_attr_destroy(&attr);
+    });
+  }
+  EXPECT_GE(seen, 20u << 20);
+}
+
+}  // namespace
+}  // namespace tw

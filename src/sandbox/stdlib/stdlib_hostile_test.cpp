@@ -15,52 +15,35 @@ namespace tw::sandbox::stdlib::testing {
 namespace {
 
 #ifdef TW_SANITIZER_BUILD
-constexpr double kQuick = 3.0;  // seconds; sanitizers slow the matcher several times
 constexpr const char* kBigRep = "return ('x'):rep(2^28)";  // ASan's allocator takes ~1 s for 1 GiB
 #else
-constexpr double kQuick = 1.0;
 constexpr const char* kBigRep = "return ('x'):rep(2^30)";
 #endif
 
-double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// CPU time of this thread: unlike wall time, not inflated when the machine is busy with other work.
-double threadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// Runs `code` and expects an error containing `fragment`, raised within kQuick seconds of CPU time.
-void expectQuickError(TestVm& vm, const std::string& code, const std::string& fragment) {
-  const double start = threadCpuSeconds();
+// Runs `code` and expects an error containing `fragment`. (Without the budget these calls run for minutes:
+// CTest's timeout catches that; speed itself is measured in stdlib_bench, not asserted here.)
+void expectBudgetError(TestVm& vm, const std::string& code, const std::string& fragment) {
   const std::string err = vm.run(code);
-  const double took = threadCpuSeconds() - start;
   EXPECT_NE(err.find(fragment), std::string::npos) << "code: " << code << "\nerror: " << err;
-  EXPECT_LT(took, kQuick) << "code: " << code;
 }
 
 TEST(StdlibHostileTest, CatastrophicPatternsStopAtTheStepBudget) {
   TestVm vm(Libs::kOurs);
   const std::string budget = "pattern too complex (step budget exceeded)";
   ASSERT_EQ(vm.run("s = ('a'):rep(1e5) p = ('('):rep(1e5)"), "");
-  expectQuickError(vm, "return s:find('a*b')", budget);  // stock: 46 s
-  expectQuickError(vm, "return s:match('.-.-.-b')", budget);
-  expectQuickError(vm, "return s:match('a-a-a-b')", budget);
-  expectQuickError(vm, "return s:gsub('a*b', '')", budget);
-  expectQuickError(vm, "for x in s:gmatch('a*b') do end", budget);
-  expectQuickError(vm, "return p:find('%b()')", budget);
-  expectQuickError(vm, "return s:find('(a*)%1b')", budget);
-  expectQuickError(vm, "return s:find('.-b')", budget);
-  expectQuickError(vm, "return s:match(('a*'):rep(30) .. 'b')", budget);
+  expectBudgetError(vm, "return s:find('a*b')", budget);  // stock: 46 s
+  expectBudgetError(vm, "return s:match('.-.-.-b')", budget);
+  expectBudgetError(vm, "return s:match('a-a-a-b')", budget);
+  expectBudgetError(vm, "return s:gsub('a*b', '')", budget);
+  expectBudgetError(vm, "for x in s:gmatch('a*b') do end", budget);
+  expectBudgetError(vm, "return p:find('%b()')", budget);
+  expectBudgetError(vm, "return s:find('(a*)%1b')", budget);
+  expectBudgetError(vm, "return s:find('.-b')", budget);
+  expectBudgetError(vm, "return s:match(('a*'):rep(30) .. 'b')", budget);
   // Plain search is linear: no budget needed even for a needle that almost matches everywhere.
-  const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(vm.run("local big = ('a'):rep(4e6) assert(big:find(('a'):rep(1e5) .. 'b', 1, true) == nil) "
                    "assert(big:find(('a'):rep(1e5), 1, true) == 1) assert((big .. 'b'):find('aab', 1, true))"),
             "");
-  EXPECT_LT(secondsSince(start), kQuick);
 }
 
 TEST(StdlibHostileTest, OrdinaryLargeWorkloadsStayWithinTheBudget) {
@@ -91,41 +74,39 @@ TEST(StdlibHostileTest, BudgetIsConfigurable) {
   limits.patternStepsPerByte = 0;
   TestVm vm(Libs::kOurs, &limits);
   EXPECT_EQ(vm.run("assert(('x'):rep(30):find('x+y') == nil)"), "");  // ~1000 steps
-  expectQuickError(vm, "return ('x'):rep(1000):find('x*y')", "step budget exceeded");
+  expectBudgetError(vm, "return ('x'):rep(1000):find('x*y')", "step budget exceeded");
 }
 
 TEST(StdlibHostileTest, RepOfNothingReturnsAtOnce) {
   TestVm vm(Libs::kOurs);
-  const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(vm.run(R"lua(
     assert((""):rep(1e18) == "")
     assert((""):rep(math.maxinteger, "") == "")
     assert(("x"):rep(0, "y") == "")
   )lua"),
             "");
-  EXPECT_LT(secondsSince(start), 0.1);
 }
 
 TEST(StdlibHostileTest, HugeResultsAreRefusedBeforeAllocating) {
   TestVm vm(Libs::kOurs);
-  expectQuickError(vm, "return ('x'):rep(2^40)", "resulting string too large");
-  expectQuickError(vm, "return ('xy'):rep(2^62, 'z')", "resulting string too large");
-  expectQuickError(vm, "return ('x'):rep(math.maxinteger, ('y'):rep(100))", "resulting string too large");
+  expectBudgetError(vm, "return ('x'):rep(2^40)", "resulting string too large");
+  expectBudgetError(vm, "return ('xy'):rep(2^62, 'z')", "resulting string too large");
+  expectBudgetError(vm, "return ('x'):rep(math.maxinteger, ('y'):rep(100))", "resulting string too large");
   StdlibLimits small;
   small.maxStringBytes = 1 << 20;
   TestVm capped(Libs::kOurs, &small);
-  expectQuickError(capped, "return ('x'):rep(2^20 + 1)", "resulting string too large");
+  expectBudgetError(capped, "return ('x'):rep(2^20 + 1)", "resulting string too large");
   EXPECT_EQ(capped.run("assert(#('x'):rep(2^20) == 2^20)"), "");
-  expectQuickError(capped, "return ('x'):rep(2^19):gsub('x', 'xxx')", "resulting string too large");
-  expectQuickError(capped, "return table.concat(setmetatable({}, {__index = type}), '', 1, 1e12)",
+  expectBudgetError(capped, "return ('x'):rep(2^19):gsub('x', 'xxx')", "resulting string too large");
+  expectBudgetError(capped, "return table.concat(setmetatable({}, {__index = type}), '', 1, 1e12)",
                    "resulting string too large");
 }
 
 TEST(StdlibHostileTest, TheMemoryCapStopsLargeResults) {
   tw::limits::MemoryBudget budget(16 << 20, nullptr);
   TestVm vm(Libs::kOurs, nullptr, &budget);
-  expectQuickError(vm, "return ('x'):rep(100e6)", "not enough memory");
-  expectQuickError(vm, "return table.concat(setmetatable({}, {__index = type}), '', 1, 1e12)",
+  expectBudgetError(vm, "return ('x'):rep(100e6)", "not enough memory");
+  expectBudgetError(vm, "return table.concat(setmetatable({}, {__index = type}), '', 1, 1e12)",
                    "not enough memory");
   EXPECT_EQ(vm.run("assert(#('x'):rep(1e6) == 1e6)"), "");
 }
@@ -133,13 +114,13 @@ TEST(StdlibHostileTest, TheMemoryCapStopsLargeResults) {
 TEST(StdlibHostileTest, StockFormatAndPackAreBoundedByTheirInputAndTheMemoryCap) {
   tw::limits::MemoryBudget budget(16 << 20, nullptr);
   TestVm vm(Libs::kOurs, nullptr, &budget);
-  expectQuickError(vm, "return string.pack('c999999999', '')", "not enough memory");
-  expectQuickError(vm, "return string.pack(('Xi16'):rep(1000) .. 'c999999999', '')", "not enough memory");
-  expectQuickError(vm, "return string.packsize(('c214748364'):rep(100))", "format result too large");
-  expectQuickError(vm, "return string.unpack(('i16'):rep(1e5), 'abc')", "data string too short");
-  expectQuickError(vm, "return string.unpack(('b'):rep(1e6), ('x'):rep(1e6))", "too many results");
-  expectQuickError(vm, "return string.format('%100d', 1)", "invalid conversion");
-  expectQuickError(vm, "local s = ('x'):rep(4e6) return string.format(('%s'):rep(10), s, s, s, s, s, s, s, s, s, s)",
+  expectBudgetError(vm, "return string.pack('c999999999', '')", "not enough memory");
+  expectBudgetError(vm, "return string.pack(('Xi16'):rep(1000) .. 'c999999999', '')", "not enough memory");
+  expectBudgetError(vm, "return string.packsize(('c214748364'):rep(100))", "format result too large");
+  expectBudgetError(vm, "return string.unpack(('i16'):rep(1e5), 'abc')", "data string too short");
+  expectBudgetError(vm, "return string.unpack(('b'):rep(1e6), ('x'):rep(1e6))", "too many results");
+  expectBudgetError(vm, "return string.format('%100d', 1)", "invalid conversion");
+  expectBudgetError(vm, "local s = ('x'):rep(4e6) return string.format(('%s'):rep(10), s, s, s, s, s, s, s, s, s, s)",
                    "not enough memory");
   EXPECT_EQ(vm.run("assert(#string.format('%99.99f', -1e308) == 410)"), "");
 }
@@ -196,9 +177,9 @@ TEST(StdlibHostileTest, GmatchIteratorIsSafeToCallAgainAfterAnError) {
 
 TEST(StdlibHostileTest, DeepPatternsAreBounded) {
   TestVm vm(Libs::kOurs);
-  expectQuickError(vm, "return ('a'):rep(1000):match(('a?'):rep(100000))", "pattern too complex");
-  expectQuickError(vm, "return ('a'):rep(1000):match(('(a)'):rep(100))", "too many captures");
-  expectQuickError(vm, "return ('a'):rep(1000):match(('a-'):rep(1000) .. 'b')", "pattern too complex");
+  expectBudgetError(vm, "return ('a'):rep(1000):match(('a?'):rep(100000))", "pattern too complex");
+  expectBudgetError(vm, "return ('a'):rep(1000):match(('(a)'):rep(100))", "too many captures");
+  expectBudgetError(vm, "return ('a'):rep(1000):match(('a-'):rep(1000) .. 'b')", "pattern too complex");
   EXPECT_EQ(vm.run("assert(('x'):rep(190):match(('x?'):rep(190)) == ('x'):rep(190))"), "");
 }
 
@@ -246,7 +227,6 @@ struct RunResult {
   std::string error;
   int sliceYields = 0;
   tw::limits::Interrupt lastInterrupt = tw::limits::Interrupt::kNone;
-  double seconds = 0;
 };
 
 // Runs `code` in a fresh coroutine until it finishes, errors or is killed; slice yields are resumed.
@@ -261,7 +241,6 @@ RunResult runUnderDeadline(TestVm& vm, const std::string& code, double deadlineS
     return r;
   }
   auto& watch = tw::limits::ExecutionWatch::current();
-  const auto start = std::chrono::steady_clock::now();
   const std::int64_t deadline =
       tw::limits::monotonicNanos() + static_cast<std::int64_t>(deadlineSeconds * 1e9);
   for (;;) {
@@ -275,7 +254,6 @@ RunResult runUnderDeadline(TestVm& vm, const std::string& code, double deadlineS
     }
     break;
   }
-  r.seconds = secondsSince(start);
   if (r.status != LUA_OK && r.status != LUA_YIELD) {
     const char* msg = lua_tostring(co, -1);
     r.error = msg != nullptr ? msg : "(non-string error)";
@@ -290,7 +268,6 @@ void expectKilled(TestVm& vm, const std::string& code) {
   EXPECT_EQ(r.status, LUA_ERRRUN) << code;
   EXPECT_EQ(r.error, tw::limits::kKillMessage) << code;
   EXPECT_EQ(r.lastInterrupt, tw::limits::Interrupt::kKill) << code;
-  EXPECT_LT(r.seconds, deadline + 0.25 * kQuick) << code;
 }
 
 class StdlibDeadlineTest : public ::testing::Test {
