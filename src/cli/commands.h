@@ -1,0 +1,34 @@
+// The template-worker subcommands. Each returns the process exit code:
+//   0  the command completed (whatever the templates did)
+//   1  internal failure
+//   2  bad usage, or unreadable or invalid input (with a message on stderr)
+//
+// Threading: called from main().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tw::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInternal = 1;
+inline constexpr int kExitUsage = 2;
+
+struct RunOptions {
+  std::vector<std::string> paths;
+  std::string event = "Test";
+  std::optional<std::string> dataFile;
+  std::optional<std::string> eventFile;  // a body {"name": ..., "data": ...}; replaces --event and --data
+  std::string guild = "1";
+  std::optional<std::uint64_t> memoryLimit;
+  std::optional<std::int64_t> timeoutMs;
+};
+
+// template-worker run PATH... : loads the templates into one guild VM, dispatches one event to all of them,
+// waits for everything they started, and prints {"results":[...]} on stdout.
+int runCommand(const RunOptions& options);
+
+}  // namespace tw::cli

@@ -1,0 +1,42 @@
+// template-worker: runs guild-owned Lua templates.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "common/log.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"template-worker: runs guild-owned Lua templates in sandboxed, persistent VMs"};
+  app.require_subcommand(1);
+  std::string logLevel = "info";
+  app.add_option("--log-level", logLevel, "trace, debug, info, warn, error, off")->capture_default_str();
+
+  tw::cli::RunOptions run;
+  CLI::App* runCmd = app.add_subcommand("run", "Load templates into one guild VM and dispatch one event to all of them");
+  runCmd->add_option("paths", run.paths, "Template directories or .lua files")->required();
+  runCmd->add_option("--event", run.event, "Event name")->capture_default_str();
+  runCmd->add_option("--data", run.dataFile, "JSON file with the event's data (default: {})");
+  runCmd->add_option("--event-file", run.eventFile, "JSON file with a whole event {\"name\": ..., \"data\": ...}")
+      ->excludes("--event")
+      ->excludes("--data");
+  runCmd->add_option("--guild", run.guild, "Guild id (a decimal snowflake)")->capture_default_str();
+  runCmd->add_option("--memory-limit", run.memoryLimit, "Memory cap of the guild VM in bytes (default: 20 MiB)");
+  runCmd->add_option("--timeout-ms", run.timeoutMs, "Execution time limit in milliseconds (default: 10 minutes)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);  // prints help or the error
+    return rc == 0 ? 0 : tw::cli::kExitUsage;
+  }
+  tw::log::init(logLevel);
+  try {
+    if (*runCmd) return tw::cli::runCommand(run);
+  } catch (const std::exception& e) {
+    std::cerr << "template-worker: internal error: " << e.what() << "\n";
+    return tw::cli::kExitInternal;
+  }
+  return tw::cli::kExitUsage;
+}
