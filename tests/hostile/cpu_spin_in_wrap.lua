@@ -1,0 +1,4 @@
+-- expect: timeout
+return function()
+  coroutine.wrap(function() while true do end end)()
+end

@@ -1,0 +1,3 @@
+-- expect: runtime_error
+-- message: function
+return function() return {f = print} end

@@ -1,0 +1,5 @@
+-- expect: runtime_error
+-- message: read-only
+return function()
+  setmetatable(math, {__index = function() return 0 end})
+end
