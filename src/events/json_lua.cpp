@@ -17,6 +17,7 @@
 #include "events/json_parse.h"
 #include "events/json_swar.h"
 #include "limits/interrupt.h"
+#include "sandbox/sandbox.h"
 #include "sandbox/lua_api.h"
 
 namespace tw::events {
@@ -742,6 +743,13 @@ bool encodeTable(Encoder& e, int slot, int depth) {
   e.ancestors[depth] = self;
   if (!lua_checkstack(L, 6)) {
     return fail(e, stackLimitReached(L, 6) ? EncodeError::kStack : EncodeError::kMemory, depth);
+  }
+
+  // A read-only table (a frozen table, a library) is encoded as what it reads through to.
+  if (sandbox::pushReadOnlyTarget(L, slot)) {
+    const bool ok = encodeTable(e, lua_gettop(L), depth);
+    lua_settop(L, -2);
+    return ok;
   }
 
   const lua_Unsigned n = lua_rawlen(L, slot);

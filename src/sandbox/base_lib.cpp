@@ -78,7 +78,7 @@ int baseSetMetatable(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   const int t = lua_type(L, 2);
   luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
-  if (isReadOnly(L, 1)) return luaL_error(L, "attempt to modify a read-only table");
+  if (isReadOnly(L, 1)) return luaL_error(L, "%s", kReadOnlyMessage);
   if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) return luaL_error(L, "cannot change a protected metatable");
   if (t == LUA_TTABLE) {
     lua_pushliteral(L, "__gc");
@@ -96,7 +96,7 @@ int baseRawSet(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
-  if (isReadOnly(L, 1)) return luaL_error(L, "attempt to modify a read-only table");
+  if (isReadOnly(L, 1)) return luaL_error(L, "%s", kReadOnlyMessage);
   lua_settop(L, 3);
   lua_rawset(L, 1);
   return 1;

@@ -17,7 +17,7 @@ char kReadOnlySetKey;
 char kEnvMetatableKey;
 char kConfigKey;
 
-int readOnlyNewIndex(lua_State* L) { return luaL_error(L, "attempt to modify a read-only table"); }
+int readOnlyNewIndex(lua_State* L) { return luaL_error(L, "%s", kReadOnlyMessage); }
 
 // __pairs of a read-only proxy: iterates the original without handing it out.
 int readOnlyNext(lua_State* L) {
@@ -26,19 +26,28 @@ int readOnlyNext(lua_State* L) {
   lua_pushnil(L);
   return 1;
 }
+// __pairs (and Luau's __iter) of a read-only table: iterates the target without handing it out.
 int readOnlyPairs(lua_State* L) {
-  if (!lua_getmetatable(L, 1)) return luaL_error(L, "not a read-only table");
-  lua_getfield(L, -1, "__index");  // the original (the metatable is internal; raw fields only)
+  if (!pushReadOnlyTarget(L, 1)) return luaL_error(L, "not a read-only table");
   lua_pushcclosure(L, readOnlyNext, 1);
   lua_pushvalue(L, 1);
   lua_pushnil(L);
   return 3;
 }
 int readOnlyLen(lua_State* L) {
-  if (!lua_getmetatable(L, 1)) return luaL_error(L, "not a read-only table");
-  lua_getfield(L, -1, "__index");
+  if (!pushReadOnlyTarget(L, 1)) return luaL_error(L, "not a read-only table");
   lua_pushinteger(L, static_cast<lua_Integer>(lua_rawlen(L, -1)));
   return 1;
+}
+
+// Registers `proxy` (at index) as read-only with `target` (on top, popped).
+void registerReadOnly(lua_State* L, int proxy) {
+  proxy = lua_absindex(L, proxy);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadOnlySetKey);
+  lua_pushvalue(L, proxy);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_pop(L, 2);
 }
 
 // Copies the named fields of the table at `from` into the table at the top of the stack.
@@ -177,34 +186,113 @@ void pushSharedGlobals(lua_State* L) { lua_rawgetp(L, LUA_REGISTRYINDEX, &kShare
 void makeReadOnly(lua_State* L) {
   const int original = lua_gettop(L);
   lua_newtable(L);  // the proxy
-  lua_createtable(L, 0, 5);
+  lua_createtable(L, 0, 6);
   lua_pushvalue(L, original);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, readOnlyNewIndex);
   lua_setfield(L, -2, "__newindex");
   lua_pushcfunction(L, readOnlyPairs);
   lua_setfield(L, -2, "__pairs");
+  lua_pushcfunction(L, readOnlyPairs);
+  lua_setfield(L, -2, "__iter");
   lua_pushcfunction(L, readOnlyLen);
   lua_setfield(L, -2, "__len");
   lua_pushstring(L, kLockedMetatable);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadOnlySetKey);
-  lua_pushvalue(L, -2);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
+  lua_pushvalue(L, original);
+  registerReadOnly(L, -2);
   lua_replace(L, original);
 }
 
+void freezeInPlace(lua_State* L, int index) {
+  const int t = lua_absindex(L, index);
+  if (isReadOnly(L, t)) return;
+  lua_newtable(L);  // the target
+  const int target = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, target);
+  }
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {  // clearing fields during a traversal is allowed
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_pushnil(L);
+    lua_rawset(L, t);
+  }
+  // The proxy's metatable: the original metamethods, with reads going to the target.
+  lua_createtable(L, 0, 8);
+  const int meta = lua_gettop(L);
+  if (lua_getmetatable(L, t)) {
+    const int original = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, original) != 0) {
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_rawset(L, meta);
+    }
+    lua_pushliteral(L, "__metatable");
+    if (lua_rawget(L, original) == LUA_TNIL) {  // getmetatable() keeps answering the original metatable
+      lua_pop(L, 1);
+      lua_pushvalue(L, original);
+    }
+    lua_setfield(L, meta, "__metatable");
+    lua_pushvalue(L, original);
+    lua_setmetatable(L, target);  // lookups that miss the target follow the original __index
+    lua_pop(L, 1);
+  } else {
+    lua_pushboolean(L, 0);
+    lua_setfield(L, meta, "__metatable");
+  }
+  lua_pushvalue(L, target);
+  lua_setfield(L, meta, "__index");
+  lua_pushcfunction(L, readOnlyNewIndex);
+  lua_setfield(L, meta, "__newindex");
+  static const char* const kDefaults[] = {"__pairs", "__iter", "__len"};
+  static const lua_CFunction kDefaultFns[] = {readOnlyPairs, readOnlyPairs, readOnlyLen};
+  for (int i = 0; i < 3; ++i) {
+    if (lua_getfield(L, meta, kDefaults[i]) == LUA_TNIL) {
+      lua_pushcfunction(L, kDefaultFns[i]);
+      lua_setfield(L, meta, kDefaults[i]);
+    }
+    lua_pop(L, 1);
+  }
+  lua_setmetatable(L, t);  // pops meta
+  registerReadOnly(L, t);  // pops target
+}
+
 bool isReadOnly(lua_State* L, int index) {
-  if (lua_type(L, index) != LUA_TTABLE) return false;
+  if (lua_type(L, index) != LUA_TTABLE || !lua_getmetatable(L, index)) return false;
+  lua_pop(L, 1);
   index = lua_absindex(L, index);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadOnlySetKey);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadOnlySetKey) != LUA_TTABLE) {  // not a sandboxed state
+    lua_pop(L, 1);
+    return false;
+  }
   lua_pushvalue(L, index);
   const bool result = lua_rawget(L, -2) != LUA_TNIL;
   lua_pop(L, 2);
   return result;
+}
+
+bool pushReadOnlyTarget(lua_State* L, int index) {
+  if (lua_type(L, index) != LUA_TTABLE || !lua_getmetatable(L, index)) return false;
+  lua_pop(L, 1);
+  index = lua_absindex(L, index);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kReadOnlySetKey) != LUA_TTABLE) {  // not a sandboxed state
+    lua_pop(L, 1);
+    return false;
+  }
+  lua_pushvalue(L, index);
+  if (lua_rawget(L, -2) == LUA_TNIL) {
+    lua_pop(L, 2);
+    return false;
+  }
+  lua_remove(L, -2);
+  return true;
 }
 
 void pushNewEnvironment(lua_State* L) {

@@ -81,12 +81,27 @@ Status installSandbox(lua_State* L, const SandboxConfig* config);
 // Pushes the shared globals table. The host may add entries before templates load (plugins do).
 void pushSharedGlobals(lua_State* L);
 
-// Replaces the table on top of the stack by a read-only proxy of it (reads pass through; writes, rawset and
-// setmetatable raise "attempt to modify a read-only table"; pairs() iterates the original).
+// Read-only tables. A read-only table is an empty proxy whose internal metatable reads through to a hidden
+// target table; writes, rawset and setmetatable raise "attempt to modify a readonly table"; pairs(), #,
+// and Luau's __iter see the target. Library code that reads raw (JSON encoding, Luau's next/rawget) looks
+// through with pushReadOnlyTarget().
+
+// Replaces the table on top of the stack by a new read-only proxy of it (the libraries' tables).
 void makeReadOnly(lua_State* L);
 
-// True when the value at `index` is a read-only table (a library proxy, or a frozen table).
+// Makes the table at `index` read-only in place (Luau's table.freeze): its entries move to a new hidden
+// target, its metatable (if any) becomes the target's, and the table keeps its identity. Raises on memory
+// errors: call from a lua_CFunction or a protected call.
+void freezeInPlace(lua_State* L, int index);
+
+// True when the value at `index` is a read-only table (a library proxy, or a frozen table). Never raises.
 bool isReadOnly(lua_State* L, int index);
+
+// If the value at `index` is a read-only table, pushes its target and returns true. Never raises.
+bool pushReadOnlyTarget(lua_State* L, int index);
+
+// Luau's message for writes to a read-only table.
+inline constexpr const char* kReadOnlyMessage = "attempt to modify a readonly table";
 
 // Pushes a fresh template environment: empty, __index = shared globals, locked metatable, _G = itself.
 void pushNewEnvironment(lua_State* L);

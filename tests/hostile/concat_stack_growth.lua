@@ -1,4 +1,5 @@
 -- expect: ok
+-- timeout-ms: 30000
 -- Debian's Lua 5.4.4 crashed here: a __concat metamethod that grows the stack during a 3-operand concat.
 -- The metamethod is added after setmetatable, and the growth is deep.
 return function()

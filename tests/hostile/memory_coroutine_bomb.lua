@@ -1,4 +1,5 @@
 -- expect: limit_exceeded
+-- timeout-ms: 30000
 -- message: too many coroutines
 return function()
   local keep = {}

@@ -1,4 +1,5 @@
 -- expect: memory_limit
+-- timeout-ms: 30000
 return function()
   local root = {}
   local node = root

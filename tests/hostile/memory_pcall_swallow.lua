@@ -1,4 +1,5 @@
 -- expect: memory_limit
+-- timeout-ms: 30000
 -- A memory error caught by pcall still marks the VM: the result says memory_limit.
 return function()
   local keep = {}

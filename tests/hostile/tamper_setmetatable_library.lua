@@ -1,5 +1,5 @@
 -- expect: runtime_error
--- message: read-only
+-- message: readonly
 return function()
   setmetatable(math, {__index = function() return 0 end})
 end

@@ -1,5 +1,5 @@
 -- expect: runtime_error
--- message: read-only
+-- message: readonly
 return function()
   table.insert(os, "x")
 end
