@@ -49,6 +49,8 @@ class SandboxHost {
   virtual bool adoptSchedulerYield(lua_State* co) noexcept = 0;
   // True when `co` is suspended in the scheduler and must not be resumed by a script.
   virtual bool ownedByScheduler(lua_State* co) noexcept = 0;
+  // True while the event (dispatch, exec) `eventId` has work alive: handles bound to it (ctx, ctx.kv) work.
+  virtual bool eventAlive(std::uint64_t eventId) noexcept = 0;
   // Records the kind of the error the host is about to raise on L (capability denied, limits...); the error
   // value is on top of L's stack. A task that ends with that same value reports this kind.
   virtual void noteHostError(lua_State* L, ErrorKind kind) noexcept = 0;

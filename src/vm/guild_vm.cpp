@@ -44,6 +44,9 @@ struct GuildVm::TemplateSlot {
 
 struct GuildVm::DispatchState {
   std::vector<TemplateOutcome> outcomes;
+  std::vector<bool> filled;
+  std::unique_ptr<boost::asio::steady_timer> returnTimer;
+  std::chrono::milliseconds returnWait{0};
   std::size_t pending = 0;
   bool handlersDone = false;
   bool waitForBackground = false;
@@ -65,14 +68,14 @@ GuildVm::GuildVm(GuildId guild, std::shared_ptr<const VmConfig> config, boost::a
 
 Result<std::unique_ptr<GuildVm>> GuildVm::create(GuildId guild, std::shared_ptr<const VmConfig> config,
                                                  std::shared_ptr<const plugins::PluginRegistry> plugins,
-                                                 boost::asio::io_context& io) {
+                                                 boost::asio::io_context& io, plugins::KvStore* kv) {
   std::unique_ptr<GuildVm> vm(new GuildVm(guild, std::move(config), io));
-  Status s = vm->init(*plugins);
+  Status s = vm->init(*plugins, kv);
   if (!s.ok()) return std::move(s).error();
   return vm;
 }
 
-Status GuildVm::init(const plugins::PluginRegistry& plugins) {
+Status GuildVm::init(const plugins::PluginRegistry& plugins, plugins::KvStore* kv) {
   budget_ = std::make_unique<MemoryBudget>(config_->memoryLimitBytes, &limits::StackArena::process());
   L_ = lua_newstate(MemoryBudget::allocate, budget_.get());
   if (L_ == nullptr) return makeError(ErrorKind::kMemoryLimit, "cannot create a Lua state");
@@ -84,8 +87,9 @@ Status GuildVm::init(const plugins::PluginRegistry& plugins) {
   if (Status s = sandbox::installSandbox(L_, &config_->sandbox); !s.ok()) return s;
   scheduler_ = std::make_unique<Scheduler>(L_, io_, config_->scheduler);
   Scheduler* scheduler = scheduler_.get();
-  Status s = sandbox::protect(L_, [scheduler](lua_State* S) {
+  Status s = sandbox::protect(L_, [scheduler, kv](lua_State* S) {
     plugins::setTaskScheduler(S, scheduler);
+    plugins::setKvStore(S, kv);
     installRequire(S);
     lua_createtable(S, 0, 3);
     lua_pushcfunction(S, [](lua_State* C) -> int {
@@ -101,6 +105,8 @@ Status GuildVm::init(const plugins::PluginRegistry& plugins) {
         lua_pushstring(C, ctx->templateName);
       } else if (std::strcmp(key, "event") == 0) {
         lua_pushstring(C, ctx->vm->runEventName(ctx->runId));
+      } else if (std::strcmp(key, "kv") == 0) {
+        plugins::pushKvHandle(C, ctx->runId, "", 0);
       } else {
         lua_pushnil(C);
       }
@@ -161,6 +167,7 @@ void GuildVm::noteFailure(ErrorKind kind) {
 void GuildVm::loadTemplates(std::vector<TemplateSource> templates, Done done) {
   auto state = std::make_shared<DispatchState>();
   state->outcomes.resize(templates.size());
+  state->filled.assign(templates.size(), false);
   state->pending = templates.size();
   ++loading_;
   state->done = [this, done = std::move(done)](std::vector<TemplateOutcome> outcomes) {
@@ -306,22 +313,12 @@ void GuildVm::dispatch(std::string eventName, std::string dataJson, DispatchOpti
       targets.push_back(slot.get());
     }
   }
-  auto state = std::make_shared<DispatchState>();
-  state->outcomes.resize(targets.size());
-  state->pending = targets.size();
-  state->waitForBackground = options.waitForBackground;
-  state->done = std::move(done);
-  auto run = scheduler_->newRun(config_->executionTimeout.count() * 1'000'000, eventName);
-  state->run = run;
-  liveRuns_.emplace(run->id, run);
-  run->onTasksEnded = [this, state, id = run->id] {
-    liveRuns_.erase(id);
-    state->tasksEnded = true;
-    if (state->handlersDone) complete(state, SIZE_MAX, {});
-  };
+  auto state = newDispatch(targets.size(), eventName, options, std::move(done));
+  const std::shared_ptr<Run>& run = state->run;
   scheduler_->pin(*run);
   for (std::size_t i = 0; i < targets.size(); ++i) {
     TemplateSlot& slot = *targets[i];
+    state->outcomes[i].templateName = slot.source.name;
     if (broken()) {
       complete(state, i,
                TemplateOutcome{slot.source.name, false, "null",
@@ -339,6 +336,45 @@ void GuildVm::dispatch(std::string eventName, std::string dataJson, DispatchOpti
   if (targets.empty() && !state->reported && (!state->waitForBackground || state->tasksEnded)) {
     complete(state, SIZE_MAX, {});
   }
+}
+
+std::shared_ptr<GuildVm::DispatchState> GuildVm::newDispatch(std::size_t count, const std::string& eventName,
+                                                            DispatchOptions options, Done done) {
+  auto state = std::make_shared<DispatchState>();
+  state->outcomes.resize(count);
+  state->filled.assign(count, false);
+  state->pending = count;
+  state->waitForBackground = options.waitForBackground;
+  state->done = std::move(done);
+  auto run = scheduler_->newRun(config_->executionTimeout.count() * 1'000'000, eventName);
+  state->run = run;
+  liveRuns_.emplace(run->id, run);
+  run->onTasksEnded = [this, state, id = run->id] {
+    liveRuns_.erase(id);
+    state->tasksEnded = true;
+    if (state->handlersDone) complete(state, SIZE_MAX, {});
+  };
+  if (options.returnWait.count() > 0 && count > 0) {
+    state->returnWait = options.returnWait;
+    state->returnTimer = std::make_unique<boost::asio::steady_timer>(io_, options.returnWait);
+    std::weak_ptr<DispatchState> weak = state;
+    state->returnTimer->async_wait([this, weak](const boost::system::error_code& ec) {
+      auto s = weak.lock();
+      if (ec || !s || s->reported) return;
+      for (std::size_t i = 0; i < s->outcomes.size(); ++i) {
+        if (s->filled[i]) continue;
+        s->outcomes[i].ok = false;
+        s->outcomes[i].error = makeError(
+            ErrorKind::kStillRunning,
+            "the handler was still running after " + std::to_string(s->returnWait.count()) +
+                " ms; it goes on in the background, up to the execution limit");
+      }
+      s->handlersDone = true;
+      s->waitForBackground = false;
+      complete(s, SIZE_MAX, {});
+    });
+  }
+  return state;
 }
 
 void GuildVm::startHandler(TemplateSlot& slot, std::size_t index, const std::string& eventName,
@@ -429,12 +465,15 @@ TemplateOutcome GuildVm::outcomeOf(const TemplateSlot& slot, lua_State* co, int 
 
 void GuildVm::complete(const std::shared_ptr<DispatchState>& state, std::size_t index, TemplateOutcome outcome) {
   if (index != SIZE_MAX) {
+    if (state->reported) return;  // reported already (return wait): the late outcome only ends the handler
     state->outcomes[index] = std::move(outcome);
+    state->filled[index] = true;
     if (--state->pending == 0) state->handlersDone = true;
   }
   if (state->reported || !state->handlersDone) return;
   if (state->waitForBackground && !state->tasksEnded) return;
   state->reported = true;
+  if (state->returnTimer) state->returnTimer->cancel();
   if (state->run) {
     for (auto& [templateName, error] : state->run->taskErrors) {
       for (auto& o : state->outcomes) {
@@ -450,6 +489,95 @@ void GuildVm::complete(const std::shared_ptr<DispatchState>& state, std::size_t 
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Exec
+
+GuildVm::TemplateSlot& GuildVm::execSlot(const std::vector<std::string>& capabilities) {
+  std::vector<std::string> sorted = capabilities;
+  std::sort(sorted.begin(), sorted.end());
+  std::string key;
+  for (const std::string& c : sorted) key += c + "\n";
+  auto& slot = execSlots_[key];
+  if (!slot) {
+    slot = std::make_unique<TemplateSlot>();
+    slot->source.name = "exec";
+    slot->owner.host = this;
+    slot->owner.templateName = "exec";
+    slot->owner.capabilities = std::move(sorted);
+    slot->owner.templateData = &slot->source;
+  }
+  return *slot;
+}
+
+void GuildVm::exec(std::string code, bool luau, std::vector<std::string> capabilities, DispatchOptions options,
+                   Done done) {
+  if (loading_ > 0) {
+    pending_.push_back([this, code = std::move(code), luau, capabilities = std::move(capabilities), options,
+                        done = std::move(done)]() mutable {
+      exec(std::move(code), luau, std::move(capabilities), options, std::move(done));
+    });
+    return;
+  }
+  auto state = newDispatch(1, "(exec)", options, std::move(done));
+  state->outcomes[0].templateName = "exec";
+  const std::shared_ptr<Run> run = state->run;
+  scheduler_->pin(*run);
+  auto fail = [&](Error e) { complete(state, 0, TemplateOutcome{"exec", false, "null", std::move(e), {}}); };
+  TemplateSlot& slot = execSlot(capabilities);
+  if (broken()) {
+    fail(makeError(ErrorKind::kInternal, "the guild VM is broken and will be recreated"));
+  } else if (luau) {
+    fail(makeError(ErrorKind::kBadInput, "Luau is not available in this build yet"));
+  } else if (code.size() > config_->sandbox.maxChunkBytes) {
+    fail(makeError(ErrorKind::kLimitExceeded, "the code is too large"));
+  } else {
+    MemoryBudget::HostScope host(*budget_);
+    bool syntaxError = false;
+    const std::uint64_t runId = run->id;
+    Status s = sandbox::protect(
+        L_,
+        [this, &slot, &code, &syntaxError, runId](lua_State* S) {
+          if (slot.owner.envRef == LUA_NOREF) {
+            sandbox::pushNewEnvironment(S);
+            slot.owner.envRef = luaL_ref(S, LUA_REGISTRYINDEX);
+            lua_newtable(S);
+            slot.owner.loadedRef = luaL_ref(S, LUA_REGISTRYINDEX);
+          }
+          if (luaL_loadbufferx(S, code.data(), code.size(), "=exec", "t") != LUA_OK) {
+            syntaxError = true;
+            return 1;
+          }
+          lua_rawgeti(S, LUA_REGISTRYINDEX, slot.owner.envRef);
+          lua_setupvalue(S, -2, 1);
+          lua_State* co = lua_newthread(S);
+          sandbox::setThreadOwner(co, &slot.owner);
+          lua_rotate(S, -2, 1);
+          auto* ctx = static_cast<CtxData*>(lua_newuserdatauv(S, sizeof(CtxData), 0));
+          ctx->runId = runId;
+          ctx->vm = this;
+          ctx->templateName = slot.owner.templateName.c_str();
+          lua_rawgetp(S, LUA_REGISTRYINDEX, &kCtxMetatableKey);
+          lua_setmetatable(S, -2);
+          lua_xmove(S, co, 2);  // the chunk and ctx
+          return 1;
+        },
+        1);
+    if (!s.ok()) {
+      fail(std::move(s).error());
+    } else if (syntaxError) {
+      std::string message = sandbox::errorMessage(L_, -1);
+      lua_pop(L_, 1);
+      fail(makeError(ErrorKind::kSyntaxError, std::move(message)));
+    } else {
+      Status started = scheduler_->start(run, 1, [this, &slot, state](lua_State* co, int status, int nres, ErrorKind kind) {
+        complete(state, 0, outcomeOf(slot, co, status, nres, kind));
+      });
+      if (!started.ok()) fail(std::move(started).error());
+    }
+  }
+  scheduler_->unpin(run);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // SandboxHost
 
 void GuildVm::print(lua_State* L, std::string_view line) noexcept {
@@ -461,6 +589,8 @@ void GuildVm::print(lua_State* L, std::string_view line) noexcept {
 }
 
 bool GuildVm::adoptSchedulerYield(lua_State* co) noexcept { return scheduler_->adoptYield(co); }
+
+bool GuildVm::eventAlive(std::uint64_t eventId) noexcept { return runAlive(eventId); }
 
 bool GuildVm::ownedByScheduler(lua_State* co) noexcept { return scheduler_->ownsThread(co); }
 

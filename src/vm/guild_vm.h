@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,7 @@
 #include "common/ids.h"
 #include "common/result.h"
 #include "events/json_lua.h"
+#include "plugins/kv/kv.h"
 #include "plugins/plugin.h"
 #include "sandbox/sandbox.h"
 #include "vm/scheduler.h"
@@ -65,15 +67,19 @@ struct DispatchOptions {
   Audience audience = Audience::kSubscribed;
   // Report only once every thread the handlers started has ended too (their errors in taskErrors).
   bool waitForBackground = false;
+  // When > 0: report after this long at the latest; handlers still running are reported as kStillRunning
+  // and go on up to the execution limit. Default: 0 (wait for the handlers).
+  std::chrono::milliseconds returnWait{0};
 };
 
 class GuildVm final : private sandbox::SandboxHost {
  public:
   using Done = std::function<void(std::vector<TemplateOutcome>)>;
 
+  // `kv` (may be null: kv calls raise) serves ctx.kv; it must outlive the VM.
   static Result<std::unique_ptr<GuildVm>> create(GuildId guild, std::shared_ptr<const VmConfig> config,
                                                  std::shared_ptr<const plugins::PluginRegistry> plugins,
-                                                 boost::asio::io_context& io);
+                                                 boost::asio::io_context& io, plugins::KvStore* kv = nullptr);
   ~GuildVm() override;
   GuildVm(const GuildVm&) = delete;
   GuildVm& operator=(const GuildVm&) = delete;
@@ -84,6 +90,10 @@ class GuildVm final : private sandbox::SandboxHost {
 
   // Runs the handlers of one event. `done` gets one outcome per template that received the event.
   void dispatch(std::string eventName, std::string dataJson, DispatchOptions options, Done done);
+
+  // Runs ad-hoc code (Lua, or Luau when `luau`) as a chunk called with `ctx`, in an environment of its own that
+  // persists per capability set (like a REPL). `done` gets one outcome, named "exec".
+  void exec(std::string code, bool luau, std::vector<std::string> capabilities, DispatchOptions options, Done done);
 
   GuildId guild() const { return guild_; }
   bool broken() const;
@@ -96,7 +106,10 @@ class GuildVm final : private sandbox::SandboxHost {
   struct DispatchState;
 
   GuildVm(GuildId guild, std::shared_ptr<const VmConfig> config, boost::asio::io_context& io);
-  Status init(const plugins::PluginRegistry& plugins);
+  Status init(const plugins::PluginRegistry& plugins, plugins::KvStore* kv);
+  std::shared_ptr<DispatchState> newDispatch(std::size_t count, const std::string& eventName, DispatchOptions options,
+                                             Done done);
+  TemplateSlot& execSlot(const std::vector<std::string>& capabilities);
   void loadOne(TemplateSlot& slot, const std::shared_ptr<Run>& run, std::function<void(TemplateOutcome)> done);
   void startHandler(TemplateSlot& slot, std::size_t index, const std::string& eventName,
                     const std::string& dataJson, const std::shared_ptr<DispatchState>& state);
@@ -110,6 +123,7 @@ class GuildVm final : private sandbox::SandboxHost {
   void print(lua_State* L, std::string_view line) noexcept override;
   bool adoptSchedulerYield(lua_State* co) noexcept override;
   bool ownedByScheduler(lua_State* co) noexcept override;
+  bool eventAlive(std::uint64_t eventId) noexcept override;
   void noteHostError(lua_State* L, ErrorKind kind) noexcept override;
 
   GuildId guild_;
@@ -119,6 +133,7 @@ class GuildVm final : private sandbox::SandboxHost {
   lua_State* L_ = nullptr;
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<std::unique_ptr<TemplateSlot>> templates_;
+  std::map<std::string, std::unique_ptr<TemplateSlot>> execSlots_;  // by capability set
   std::vector<std::function<void()>> pending_;  // dispatches waiting for templates to load
   std::unordered_map<std::uint64_t, std::weak_ptr<Run>> liveRuns_;  // events whose `ctx` is still valid
   int loading_ = 0;

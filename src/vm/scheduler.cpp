@@ -169,6 +169,7 @@ void Scheduler::resume(lua_State* co, std::uint64_t id) {
   if (it == tasks_.end() || it->second.id != id || it->second.state != State::kReady) return;
   Task& task = it->second;
   task.state = State::kRunning;
+  task.killAtTimer = false;
   int nargs = task.resumeArgs;
   task.resumeArgs = 0;
   if (task.elapsedResult) {
@@ -201,15 +202,9 @@ void Scheduler::resume(lua_State* co, std::uint64_t id) {
       return;
     }
     if (auto req = waitRequests_.find(co); req != waitRequests_.end()) {
-      const double seconds = req->second;
+      const WaitRequest request = req->second;
       waitRequests_.erase(req);
-      t.elapsedResult = true;
-      if (seconds <= 0) {
-        t.waitStartNanos = monotonicNanos();
-        makeReady(co, t);
-      } else {
-        startTimer(co, t, seconds);
-      }
+      applyWait(co, t, request);
       return;
     }
     makeReady(co, t);  // a bare coroutine.yield() at the top of a task: resume it on the next turn
@@ -258,6 +253,7 @@ void Scheduler::release(lua_State* co) {
   auto it = tasks_.find(co);
   if (it == tasks_.end()) return;
   if (it->second.timer) it->second.timer->cancel();
+  if (it->second.hostTicket != 0) hostCalls_.erase(it->second.hostTicket);
   luaL_unref(L_, LUA_REGISTRYINDEX, it->second.ref);
   std::shared_ptr<Run> run = std::move(it->second.run);
   tasks_.erase(it);
@@ -315,19 +311,119 @@ bool Scheduler::ownsThread(lua_State* co) const {
 bool Scheduler::adoptYield(lua_State* co) {
   auto req = waitRequests_.find(co);
   if (req == waitRequests_.end() || running_ == nullptr) return false;
-  const double seconds = req->second;
+  const WaitRequest request = req->second;
   plugins::TaskError error;
   // `co` yielded to a coroutine.resume running on some thread of the current task: adopt it on that thread.
   Task* task = adopt(running_, co, &error);
   if (task == nullptr) return false;
   waitRequests_.erase(co);
-  task->elapsedResult = true;
-  if (seconds <= 0) {
-    task->waitStartNanos = monotonicNanos();
-    makeReady(co, *task);
-  } else {
-    startTimer(co, *task, seconds);
+  applyWait(co, *task, request);
+  return true;
+}
+
+void Scheduler::applyWait(lua_State* co, Task& task, const WaitRequest& request) {
+  if (request.ticket != 0) {
+    task.hostTicket = request.ticket;
+    startTimer(co, task, 1e9);  // no wake-up of its own: the deadline timer
+    return;
   }
+  task.elapsedResult = true;
+  if (request.seconds <= 0) {
+    task.waitStartNanos = monotonicNanos();
+    makeReady(co, task);
+  } else {
+    startTimer(co, task, request.seconds);
+  }
+}
+
+bool Scheduler::requestHostCall(lua_State* L, std::uint64_t* ticket, plugins::TaskError* error) noexcept {
+  if (running_ == nullptr) {
+    error->message = "no task is running";
+    return false;
+  }
+  try {
+    const std::uint64_t t = nextTicket_++;
+    hostCalls_.emplace(t, L);
+    waitRequests_[L] = WaitRequest{0, t};
+    *ticket = t;
+  } catch (...) {
+    error->message = "out of memory";
+    return false;
+  }
+  return true;
+}
+
+void Scheduler::abandonHostCall(lua_State* L, std::uint64_t ticket) noexcept {
+  hostCalls_.erase(ticket);
+  auto req = waitRequests_.find(L);
+  if (req != waitRequests_.end() && req->second.ticket == ticket) waitRequests_.erase(req);
+}
+
+plugins::HostCompletion Scheduler::hostCompletion(std::uint64_t ticket) {
+  std::weak_ptr<int> alive = alive_;
+  return [this, alive, ticket](plugins::HostCallResults results, std::shared_ptr<void> data) {
+    if (alive.expired()) return;  // the VM is gone
+    completeHostCall(ticket, results, data.get());
+  };
+}
+
+bool Scheduler::completeHostCall(std::uint64_t ticket, plugins::HostCallResults results, void* data) {
+  auto call = hostCalls_.find(ticket);
+  if (call == hostCalls_.end()) {
+    ++droppedCompletions_;
+    return false;
+  }
+  lua_State* co = call->second;
+  auto it = tasks_.find(co);
+  if (it == tasks_.end() || it->second.hostTicket != ticket || it->second.state != State::kWaiting) {
+    // The thread has not yielded yet (a completion cannot arrive that early from a real executor) or is
+    // gone: keep the ticket only in the first case.
+    if (it == tasks_.end() || it->second.hostTicket != 0) {
+      hostCalls_.erase(call);
+      ++droppedCompletions_;
+    }
+    return false;
+  }
+  hostCalls_.erase(call);
+  Task& task = it->second;
+  task.hostTicket = 0;
+  if (task.timer) task.timer->cancel();
+  limits::MemoryBudget::HostScope host(*[this] {
+    void* ud = nullptr;
+    lua_getallocf(L_, &ud);
+    return static_cast<limits::MemoryBudget*>(ud);
+  }());
+  struct Args {
+    plugins::HostCallResults results;
+    void* data;
+    int count;
+  } args{results, data, 0};
+  const int base = lua_gettop(L_);
+  const Status s = sandbox::protectedCall(
+      L_,
+      [](lua_State* S) {
+        auto* a = static_cast<Args*>(lua_touserdata(S, 1));
+        lua_remove(S, 1);
+        a->count = a->results(S, a->data);
+        return a->count;
+      },
+      &args, LUA_MULTRET);
+  int n = s.ok() ? lua_gettop(L_) - base : 0;
+  if (!s.ok() || !lua_checkstack(co, n + 1)) {
+    lua_settop(L_, base);
+    n = 0;
+    if (lua_checkstack(co, 3)) {  // false, nil, kind: nothing here may allocate
+      lua_pushboolean(co, 0);
+      lua_pushnil(co);
+      lua_pushinteger(co, static_cast<lua_Integer>(ErrorKind::kMemoryLimit));
+      n = 3;
+    }
+  } else {
+    lua_xmove(L_, co, n);
+  }
+  task.resumeArgs = n;
+  task.state = State::kReady;
+  resume(co, task.id);
   return true;
 }
 
@@ -399,7 +495,7 @@ bool Scheduler::requestWait(lua_State* L, double seconds, plugins::TaskError* er
     return false;
   }
   try {
-    waitRequests_[L] = seconds;
+    waitRequests_[L] = WaitRequest{seconds, 0};
   } catch (...) {
     error->message = "out of memory";
     return false;

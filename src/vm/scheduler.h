@@ -86,9 +86,22 @@ class Scheduler final : public plugins::TaskScheduler {
   bool schedule(lua_State* L, lua_State* co, int nargs, double seconds, plugins::TaskError* error) noexcept override;
   bool requestWait(lua_State* L, double seconds, plugins::TaskError* error) noexcept override;
   bool cancel(lua_State* L, lua_State* co) noexcept override;
+  bool requestHostCall(lua_State* L, std::uint64_t* ticket, plugins::TaskError* error) noexcept override;
+  void abandonHostCall(lua_State* L, std::uint64_t ticket) noexcept override;
+  plugins::HostCompletion hostCompletion(std::uint64_t ticket) override;
+
+  // Resumes the thread waiting on `ticket` with the values `results(L, data)` pushes (see HostCallResults).
+  // Returns false, doing nothing, when that thread is gone (killed, VM reset): the completion is dropped.
+  // Call on the VM's thread, outside Lua.
+  bool completeHostCall(std::uint64_t ticket, plugins::HostCallResults results, void* data);
+  std::uint64_t droppedCompletions() const { return droppedCompletions_; }
 
  private:
   enum class State { kReady, kWaiting, kRunning };
+  struct WaitRequest {
+    double seconds = 0;         // task.wait
+    std::uint64_t ticket = 0;   // a host call: resumed by completeHostCall, not by a timer
+  };
   struct Task {
     std::uint64_t id = 0;
     int ref = LUA_NOREF;  // registry reference that keeps the thread alive
@@ -96,6 +109,7 @@ class Scheduler final : public plugins::TaskScheduler {
     std::int64_t deadlineNanos = 0;
     State state = State::kReady;
     bool killAtTimer = false;    // the timer was cut short by the deadline
+    std::uint64_t hostTicket = 0;  // waiting for completeHostCall
     std::unique_ptr<boost::asio::steady_timer> timer;
     std::int64_t waitStartNanos = 0;
     bool elapsedResult = false;  // resume with the seconds waited (task.wait)
@@ -108,6 +122,8 @@ class Scheduler final : public plugins::TaskScheduler {
   Task* adopt(lua_State* L, lua_State* co, plugins::TaskError* error);
   void makeReady(lua_State* co, Task& task);
   void startTimer(lua_State* co, Task& task, double seconds);
+  // Applies the request `co` made before yielding (task.wait or a host call).
+  void applyWait(lua_State* co, Task& task, const WaitRequest& request);
   void resume(lua_State* co, std::uint64_t id);
   void finish(lua_State* co, int status, int nres, ErrorKind kind);
   void release(lua_State* co);
@@ -122,7 +138,10 @@ class Scheduler final : public plugins::TaskScheduler {
   boost::asio::io_context& io_;
   SchedulerLimits limits_;
   std::unordered_map<lua_State*, Task> tasks_;
-  std::unordered_map<lua_State*, double> waitRequests_;  // thread -> seconds, between task.wait and its yield
+  std::unordered_map<lua_State*, WaitRequest> waitRequests_;  // between the request and the thread's yield
+  std::unordered_map<std::uint64_t, lua_State*> hostCalls_;   // ticket -> waiting thread
+  std::uint64_t nextTicket_ = 1;
+  std::uint64_t droppedCompletions_ = 0;
   // Recent host-raised errors (error object, kind): a task that fails with one of them reports its kind.
   std::array<std::pair<const void*, ErrorKind>, 16> hostErrors_{};
   std::size_t nextHostError_ = 0;

@@ -12,9 +12,7 @@ namespace {
 char kSchedulerKey;
 
 TaskScheduler* scheduler(lua_State* L) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &kSchedulerKey);
-  auto* s = static_cast<TaskScheduler*>(lua_touserdata(L, -1));
-  lua_pop(L, 1);
+  TaskScheduler* s = taskScheduler(L);
   if (s == nullptr) luaL_error(L, "the task library is not available here");
   return s;
 }
@@ -109,6 +107,13 @@ int taskCancel(lua_State* L) {
 }
 
 }  // namespace
+
+TaskScheduler* taskScheduler(lua_State* L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kSchedulerKey);
+  auto* s = static_cast<TaskScheduler*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return s;
+}
 
 void setTaskScheduler(lua_State* L, TaskScheduler* s) {
   lua_pushlightuserdata(L, s);
