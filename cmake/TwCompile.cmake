@@ -18,12 +18,17 @@ elseif(NOT TW_SANITIZE STREQUAL "")
   message(FATAL_ERROR "TW_SANITIZE must be '', 'address' or 'thread'")
 endif()
 
-# tw_add_test(NAME sources... LIBS libs...): one GoogleTest binary, registered with CTest.
+# tw_add_test(NAME SOURCES ... LIBS ... [LABELS ...]): one GoogleTest binary, registered with CTest. The label
+# `threads` marks the suites CI also runs under TSan.
 function(tw_add_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} tw_flags GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE TW_SOURCE_DIR_DEFAULT="${PROJECT_SOURCE_DIR}")
+  set(labels ${T_LABELS})
+  if(NOT labels)
+    set(labels unit)
+  endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "TW_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    PROPERTIES ENVIRONMENT "TW_SOURCE_DIR=${PROJECT_SOURCE_DIR}" LABELS "${labels}")
 endfunction()

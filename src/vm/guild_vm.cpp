@@ -13,6 +13,7 @@
 #include "limits/interrupt.h"
 #include "limits/memory.h"
 #include "limits/stack_arena.h"
+#include "plugins/fault/fault.h"
 #include "plugins/task/task.h"
 #include "sandbox/lua_api.h"
 #include "vm/require.h"
@@ -86,10 +87,13 @@ Status GuildVm::init(const plugins::PluginRegistry& plugins, plugins::KvStore* k
 
   if (Status s = sandbox::installSandbox(L_, &config_->sandbox); !s.ok()) return s;
   scheduler_ = std::make_unique<Scheduler>(L_, io_, config_->scheduler);
+  scheduler_->setFaultFlag(&faultInjected_);
   Scheduler* scheduler = scheduler_.get();
-  Status s = sandbox::protect(L_, [scheduler, kv](lua_State* S) {
+  bool* faultFlag = &faultInjected_;
+  Status s = sandbox::protect(L_, [scheduler, kv, faultFlag](lua_State* S) {
     plugins::setTaskScheduler(S, scheduler);
     plugins::setKvStore(S, kv);
+    plugins::setFaultFlag(S, faultFlag);
     installRequire(S);
     lua_createtable(S, 0, 3);
     lua_pushcfunction(S, [](lua_State* C) -> int {
@@ -136,6 +140,13 @@ GuildVm::~GuildVm() {
 }
 
 bool GuildVm::broken() const { return faulted_ || budget_->limitHit(); }
+
+void GuildVm::setFaultHandler(std::function<void(const std::string&)> handler) {
+  scheduler_->setFaultHandler([this, handler = std::move(handler)](const std::string& what) {
+    faulted_ = true;
+    handler(what);
+  });
+}
 
 VmStats GuildVm::stats() const {
   VmStats s;

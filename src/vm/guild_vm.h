@@ -95,6 +95,12 @@ class GuildVm final : private sandbox::SandboxHost {
   // persists per capability set (like a REPL). `done` gets one outcome, named "exec".
   void exec(std::string code, bool luau, std::vector<std::string> capabilities, DispatchOptions options, Done done);
 
+  // Called (on the VM's thread) when host code run from the VM's own event handling fails; the VM is then
+  // broken and its owner should destroy it. Without a handler such failures propagate out of the loop.
+  void setFaultHandler(std::function<void(const std::string&)> handler);
+  // For fault injection (tests, chaos drills): the flag the `fault` plugin sets. See plugins/fault.
+  bool* faultFlag() { return &faultInjected_; }
+
   GuildId guild() const { return guild_; }
   bool broken() const;
   // True when nothing runs or waits in this VM.
@@ -138,6 +144,7 @@ class GuildVm final : private sandbox::SandboxHost {
   std::unordered_map<std::uint64_t, std::weak_ptr<Run>> liveRuns_;  // events whose `ctx` is still valid
   int loading_ = 0;
   bool faulted_ = false;
+  bool faultInjected_ = false;
   char guildIdText_[24] = {};
 };
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "common/assert.h"
 #include "common/log.h"
 #include "limits/interrupt.h"
 #include "limits/memory.h"
@@ -129,7 +130,7 @@ void Scheduler::makeReady(lua_State* co, Task& task) {
   task.state = State::kReady;
   std::weak_ptr<int> alive = alive_;
   boost::asio::post(io_, [this, alive, co, id = task.id] {
-    if (!alive.expired()) resume(co, id);
+    if (!alive.expired()) resumeGuarded(co, id);
   });
 }
 
@@ -150,12 +151,26 @@ void Scheduler::startTimer(lua_State* co, Task& task, double seconds) {
     auto it = tasks_.find(co);
     if (it == tasks_.end() || it->second.id != id || it->second.state != State::kWaiting) return;
     if (it->second.killAtTimer) {
-      kill(co);
+      try {
+        kill(co);
+      } catch (const std::exception& e) {
+        if (!onFault_) throw;
+        onFault_(e.what());
+      }
       return;
     }
     it->second.state = State::kReady;
-    resume(co, id);
+    resumeGuarded(co, id);
   });
+}
+
+void Scheduler::resumeGuarded(lua_State* co, std::uint64_t id) {
+  if (!onFault_) return resume(co, id);
+  try {
+    resume(co, id);
+  } catch (const std::exception& e) {
+    onFault_(e.what());
+  }
 }
 
 void Scheduler::kill(lua_State* co) {
@@ -190,6 +205,10 @@ void Scheduler::resume(lua_State* co, std::uint64_t id) {
   if (status != LUA_OK && status != LUA_YIELD && !killed) closeFailed(co, currentDeadline_, &status, &killed);
   running_ = nullptr;
   currentRun_.reset();
+  if (faultFlag_ != nullptr && *faultFlag_) {
+    *faultFlag_ = false;
+    throw InvariantError("fault injected by fault.crash()");
+  }
 
   // `task` may be a dangling reference: the map can rehash while the coroutine runs.
   auto found = tasks_.find(co);
@@ -363,7 +382,12 @@ plugins::HostCompletion Scheduler::hostCompletion(std::uint64_t ticket) {
   std::weak_ptr<int> alive = alive_;
   return [this, alive, ticket](plugins::HostCallResults results, std::shared_ptr<void> data) {
     if (alive.expired()) return;  // the VM is gone
-    completeHostCall(ticket, results, data.get());
+    try {
+      completeHostCall(ticket, results, data.get());
+    } catch (const std::exception& e) {
+      if (!onFault_) throw;
+      onFault_(e.what());
+    }
   };
 }
 

@@ -73,6 +73,13 @@ class Scheduler final : public plugins::TaskScheduler {
   // Kills every task (VM shutdown); their completions see kind kInternal and `reason`.
   void killAll(const char* reason);
 
+  // Called when C++ code run by one of the scheduler's own loop handlers throws (a bug, or an injected
+  // fault): the VM must be considered broken. Without a handler the exception propagates.
+  void setFaultHandler(std::function<void(const std::string&)> handler) { onFault_ = std::move(handler); }
+  // A flag that, when set by code running in a task (fault injection), makes the scheduler throw an
+  // InvariantError once the task's resume returns. May be null.
+  void setFaultFlag(bool* flag) { faultFlag_ = flag; }
+
   std::size_t taskCount() const { return tasks_.size(); }
   std::int64_t pendingTimers() const { return pendingTimers_; }
   bool ownsThread(lua_State* co) const;
@@ -125,6 +132,7 @@ class Scheduler final : public plugins::TaskScheduler {
   // Applies the request `co` made before yielding (task.wait or a host call).
   void applyWait(lua_State* co, Task& task, const WaitRequest& request);
   void resume(lua_State* co, std::uint64_t id);
+  void resumeGuarded(lua_State* co, std::uint64_t id);
   void finish(lua_State* co, int status, int nres, ErrorKind kind);
   void release(lua_State* co);
   void endTask(Run& run);
@@ -151,6 +159,8 @@ class Scheduler final : public plugins::TaskScheduler {
   std::uint64_t nextTaskId_ = 1;
   std::uint64_t nextRunId_ = 1;
   std::int64_t pendingTimers_ = 0;
+  std::function<void(const std::string&)> onFault_;
+  bool* faultFlag_ = nullptr;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers hold a weak_ptr to it
 };
 

@@ -22,6 +22,10 @@ struct TemplateSource {
   bool paused = false;
 };
 
+// Compiles every file of the template without running anything: a syntax error names the file, line and what
+// the compiler expected (kSyntaxError). Thread-safe; runs on the caller's thread in a scratch state.
+Status checkSyntax(const TemplateSource& source);
+
 // The entry file of a template, or null when it has none.
 const std::string* entryFile(const TemplateSource& source, std::string* path);
 

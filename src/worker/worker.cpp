@@ -1,0 +1,242 @@
+#include "worker/worker.h"
+
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+
+#include "common/log.h"
+#include "limits/interrupt.h"
+#include "metrics/metrics.h"
+#include "storage/async_storage.h"
+#include "worker/storage_kv.h"
+
+namespace tw::worker {
+
+namespace {
+std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+vm::TemplateSource toSource(storage::StoredTemplate&& stored) {
+  vm::TemplateSource t;
+  t.name = std::move(stored.spec.name);
+  t.files = std::move(stored.spec.files);
+  t.events.assign(stored.spec.events.begin(), stored.spec.events.end());
+  t.capabilities.assign(stored.spec.capabilities.begin(), stored.spec.capabilities.end());
+  t.paused = stored.spec.paused;
+  return t;
+}
+}  // namespace
+
+// A guild's VM on this worker, and the work waiting for it while its templates load.
+struct Worker::Entry {
+  std::unique_ptr<StorageKvStore> kv;  // declared first: outlives the VM
+  std::unique_ptr<vm::GuildVm> vm;
+  bool loading = true;
+  std::uint64_t generation = 0;
+  std::vector<std::pair<VmAction, Failure>> waiting;
+  std::int64_t createdAtMs = 0;
+  std::int64_t lastUsedAtMs = 0;
+  bool busy = false;  // counted in busyVms_
+};
+
+Worker::Worker(WorkerOptions options)
+    : options_(std::move(options)),
+      guard_(boost::asio::make_work_guard(io_)),
+      thread_("tw-worker-" + std::to_string(options_.id), options_.stackBytes, [this] { run(); }) {}
+
+Worker::~Worker() { stop(); }
+
+void Worker::post(std::function<void()> action) { boost::asio::post(io_, std::move(action)); }
+
+void Worker::run() {
+  limits::ExecutionWatch::current().setTickMicros(options_.tickMicros);
+  for (;;) {
+    try {
+      io_.run();
+      break;  // stopped
+    } catch (const std::exception& e) {
+      // A failure outside any guild's action: this worker's own state is in doubt. Start its VMs afresh.
+      TW_LOG_ERROR("worker {}: unexpected failure in its loop: {}; destroying its {} VMs", options_.id, e.what(),
+                   vms_.size());
+      if (options_.metrics.faults != nullptr) options_.metrics.faults->inc();
+      std::vector<GuildId> guilds;
+      for (auto& [guild, entry] : vms_) guilds.push_back(guild);
+      for (GuildId g : guilds) destroy(g, "the worker recovered from a fault");
+    }
+  }
+  // Stopping: destroy the VMs here, on their own thread.
+  std::vector<GuildId> guilds;
+  for (auto& [guild, entry] : vms_) guilds.push_back(guild);
+  for (GuildId g : guilds) destroy(g, "the service is shutting down");
+}
+
+void Worker::stop() {
+  if (stopped_.exchange(true)) return;
+  guard_.reset();
+  io_.stop();
+  thread_.join();
+}
+
+void Worker::withVm(GuildId guild, VmAction action, Failure failed) {
+  auto& slot = vms_[guild];
+  if (!slot) {
+    slot = std::make_unique<Entry>();
+    slot->createdAtMs = nowMs();
+    load(guild, *slot);
+  }
+  Entry& entry = *slot;
+  entry.lastUsedAtMs = nowMs();
+  if (entry.loading) {
+    entry.waiting.emplace_back(std::move(action), std::move(failed));
+    return;
+  }
+  try {
+    action(*entry.vm);
+  } catch (const std::exception& e) {
+    fault(guild, e.what());
+    failed(makeError(ErrorKind::kInternal, "internal error while handling the guild's request"));
+    return;
+  }
+  afterWork(guild);
+}
+
+void Worker::load(GuildId guild, Entry& entry) {
+  const std::uint64_t generation = entry.generation;
+  options_.storage->submit(
+      io_.get_executor(), [guild](storage::Storage& s) { return s.loadGuildTemplates(guild); },
+      [this, guild, generation](Result<storage::GuildTemplates> loaded) {
+        auto it = vms_.find(guild);
+        if (it == vms_.end() || it->second->generation != generation || !it->second->loading) return;
+        Entry& e = *it->second;
+        auto waiting = std::move(e.waiting);
+        e.waiting.clear();
+        auto failAll = [&](const Error& error) {
+          vms_.erase(it);
+          for (auto& [action, failed] : waiting) failed(error);
+          if (options_.onGuildLeft) options_.onGuildLeft(guild);
+        };
+        if (!loaded.ok()) {
+          TW_LOG_WARN("guild {}: cannot load its templates: {}", guild.value, loaded.error().message);
+          return failAll(loaded.error());
+        }
+        e.kv = std::make_unique<StorageKvStore>(guild, *options_.storage, io_.get_executor());
+        auto created = vm::GuildVm::create(guild, options_.vmConfig, options_.plugins, io_, e.kv.get());
+        if (!created.ok()) {
+          TW_LOG_ERROR("guild {}: cannot create its VM: {}", guild.value, created.error().message);
+          return failAll(makeError(ErrorKind::kInternal, "cannot create the guild's VM"));
+        }
+        e.vm = std::move(created).value();
+        e.vm->setFaultHandler([this, guild](const std::string& what) {
+          // Raised inside the VM's own event handling: destroy it once the current handler returns.
+          post([this, guild, what] { fault(guild, what); });
+        });
+        resident_.fetch_add(1, std::memory_order_relaxed);
+        if (options_.metrics.vmsCreated != nullptr) options_.metrics.vmsCreated->inc();
+        std::vector<vm::TemplateSource> sources;
+        for (auto& t : loaded.value().templates) sources.push_back(toSource(std::move(t)));
+        e.loading = false;
+        e.vm->loadTemplates(std::move(sources), [guild](std::vector<vm::TemplateOutcome> outcomes) {
+          for (const auto& o : outcomes) {
+            if (!o.ok) {
+              TW_LOG_WARN("guild {}: template '{}' failed to load ({}): {}", guild.value, o.templateName,
+                          kindName(o.error.kind), o.error.message);
+            }
+          }
+        });
+        // The VM queues what arrives while its templates run their init chunks.
+        for (auto& [action, failed] : waiting) {
+          try {
+            action(*e.vm);
+          } catch (const std::exception& ex) {
+            fault(guild, ex.what());
+            failed(makeError(ErrorKind::kInternal, "internal error while handling the guild's request"));
+            return;
+          }
+        }
+        afterWork(guild);
+      });
+}
+
+void Worker::afterWork(GuildId guild) {
+  auto it = vms_.find(guild);
+  if (it != vms_.end() && it->second->vm && it->second->vm->broken() && it->second->vm->idle()) {
+    destroy(guild, "the guild VM broke (memory limit or fault)");
+  }
+  refreshFigures();
+}
+
+void Worker::destroy(GuildId guild, const char* why) {
+  auto it = vms_.find(guild);
+  if (it == vms_.end()) return;
+  std::unique_ptr<Entry> entry = std::move(it->second);
+  vms_.erase(it);
+  const bool hadVm = entry->vm != nullptr;
+  auto waiting = std::move(entry->waiting);
+  if (hadVm) {
+    TW_LOG_INFO("guild {}: destroying its VM on worker {}: {}", guild.value, options_.id, why);
+    entry->vm.reset();  // kills its tasks: their callers get errors
+    resident_.fetch_sub(1, std::memory_order_relaxed);
+    if (options_.metrics.vmsDestroyed != nullptr) options_.metrics.vmsDestroyed->inc();
+  }
+  entry.reset();
+  for (auto& [action, failed] : waiting) failed(makeError(ErrorKind::kUnavailable, why));
+  refreshFigures();
+  if (options_.onGuildLeft) options_.onGuildLeft(guild);
+}
+
+void Worker::fault(GuildId guild, const std::string& what) {
+  TW_LOG_ERROR("guild {}: fault on worker {}: {}", guild.value, options_.id, what);
+  if (options_.metrics.faults != nullptr) options_.metrics.faults->inc();
+  destroy(guild, "an internal fault");
+}
+
+void Worker::refreshFigures() {
+  std::size_t bytes = 0;
+  std::size_t busy = 0;
+  for (auto& [guild, entry] : vms_) {
+    if (!entry->vm) continue;
+    bytes += entry->vm->stats().memoryBytes;
+    if (!entry->vm->idle()) ++busy;
+  }
+  memoryBytes_.store(bytes, std::memory_order_relaxed);
+  busyVms_.store(busy, std::memory_order_relaxed);
+}
+
+bool Worker::destroyVm(GuildId guild, const char* why) {
+  const bool resident = vms_.count(guild) != 0;
+  destroy(guild, why);
+  return resident;
+}
+
+namespace {
+VmSnapshot snapshotOf(GuildId guild, int worker, const vm::GuildVm* vm, bool loading, std::int64_t created,
+                      std::int64_t lastUsed) {
+  VmSnapshot s;
+  s.guild = guild;
+  s.worker = worker;
+  s.createdAtMs = created;
+  s.lastUsedAtMs = lastUsed;
+  if (vm != nullptr) s.stats = vm->stats();
+  s.state = loading ? "loading" : (vm != nullptr && vm->broken() ? "broken" : "ready");
+  return s;
+}
+}  // namespace
+
+std::vector<VmSnapshot> Worker::snapshot() const {
+  std::vector<VmSnapshot> out;
+  for (auto& [guild, e] : vms_) {
+    out.push_back(snapshotOf(guild, options_.id, e->vm.get(), e->loading, e->createdAtMs, e->lastUsedAtMs));
+  }
+  return out;
+}
+
+std::optional<VmSnapshot> Worker::snapshot(GuildId guild) const {
+  auto it = vms_.find(guild);
+  if (it == vms_.end()) return std::nullopt;
+  const Entry& e = *it->second;
+  return snapshotOf(guild, options_.id, e.vm.get(), e.loading, e.createdAtMs, e.lastUsedAtMs);
+}
+
+}  // namespace tw::worker
