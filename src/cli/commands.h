@@ -27,6 +27,18 @@ struct RunOptions {
   std::optional<std::int64_t> timeoutMs;
 };
 
+struct ServeOptions {
+  std::optional<std::string> configFile;
+  std::optional<std::string> listen;
+  std::optional<std::string> dataDir;
+  std::optional<std::string> strategy;
+  std::optional<std::size_t> workers;
+  std::optional<std::string> logLevel;
+};
+
+// template-worker serve: the HTTP service, until SIGTERM/SIGINT (then it drains and exits 0).
+int serveCommand(const ServeOptions& options);
+
 // template-worker run PATH... : loads the templates into one guild VM, dispatches one event to all of them,
 // waits for everything they started, and prints {"results":[...]} on stdout.
 int runCommand(const RunOptions& options);

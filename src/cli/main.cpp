@@ -13,6 +13,15 @@ int main(int argc, char** argv) {
   std::string logLevel = "info";
   app.add_option("--log-level", logLevel, "trace, debug, info, warn, error, off")->capture_default_str();
 
+  tw::cli::ServeOptions serve;
+  CLI::App* serveCmd = app.add_subcommand("serve", "Run the HTTP service (until SIGTERM; then drain and exit)");
+  serveCmd->add_option("--config", serve.configFile, "TOML config file (see docs/operations.md)");
+  serveCmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serveCmd->add_option("--data-dir", serve.dataDir, "Directory of the SQLite database (default ./data)");
+  serveCmd->add_option("--strategy", serve.strategy, "thread-pool (default) or thread-per-guild");
+  serveCmd->add_option("--workers", serve.workers, "Worker threads (thread-pool; default one per core) or the "
+                                                   "thread-per-guild bound");
+
   tw::cli::RunOptions run;
   CLI::App* runCmd = app.add_subcommand("run", "Load templates into one guild VM and dispatch one event to all of them");
   runCmd->add_option("paths", run.paths, "Template directories or .lua files")->required();
@@ -31,8 +40,12 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);  // prints help or the error
     return rc == 0 ? 0 : tw::cli::kExitUsage;
   }
-  tw::log::init(logLevel);
   try {
+    if (*serveCmd) {
+      if (app.get_option("--log-level")->count() > 0) serve.logLevel = logLevel;
+      return tw::cli::serveCommand(serve);
+    }
+    tw::log::init(logLevel);
     if (*runCmd) return tw::cli::runCommand(run);
   } catch (const std::exception& e) {
     std::cerr << "template-worker: internal error: " << e.what() << "\n";
