@@ -39,6 +39,19 @@ struct ServeOptions {
 // template-worker serve: the HTTP service, until SIGTERM/SIGINT (then it drains and exits 0).
 int serveCommand(const ServeOptions& options);
 
+// template-worker lower FILE.luau: the Lua 5.4 text on stdout (exit 0) or the syntax error on stderr (2).
+int lowerCommand(const std::string& file);
+
+struct ExecOptions {
+  std::string file;  // .lua or .luau
+  std::optional<std::uint64_t> memoryLimit;
+  std::optional<std::int64_t> timeoutMs;
+};
+
+// template-worker exec FILE: runs FILE as ad-hoc code (a coroutine, called with ctx) in a fresh sandboxed
+// guild VM and prints one result object {"ok":true,"value":...} or {"ok":false,"error":{...}}.
+int execCommand(const ExecOptions& options);
+
 // template-worker run PATH... : loads the templates into one guild VM, dispatches one event to all of them,
 // waits for everything they started, and prints {"results":[...]} on stdout.
 int runCommand(const RunOptions& options);

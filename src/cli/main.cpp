@@ -22,6 +22,16 @@ int main(int argc, char** argv) {
   serveCmd->add_option("--workers", serve.workers, "Worker threads (thread-pool; default one per core) or the "
                                                    "thread-per-guild bound");
 
+  std::string lowerFile;
+  CLI::App* lowerCmd = app.add_subcommand("lower", "Print the Lua 5.4 text a Luau file lowers to");
+  lowerCmd->add_option("file", lowerFile, "A .luau file")->required();
+
+  tw::cli::ExecOptions exec;
+  CLI::App* execCmd = app.add_subcommand("exec", "Run a .lua or .luau file as ad-hoc code in a fresh guild VM");
+  execCmd->add_option("file", exec.file, "The code")->required();
+  execCmd->add_option("--memory-limit", exec.memoryLimit, "Memory cap of the VM in bytes (default: 20 MiB)");
+  execCmd->add_option("--timeout-ms", exec.timeoutMs, "Execution time limit in milliseconds (default: 10 minutes)");
+
   tw::cli::RunOptions run;
   CLI::App* runCmd = app.add_subcommand("run", "Load templates into one guild VM and dispatch one event to all of them");
   runCmd->add_option("paths", run.paths, "Template directories or .lua files")->required();
@@ -47,6 +57,8 @@ int main(int argc, char** argv) {
     }
     tw::log::init(logLevel);
     if (*runCmd) return tw::cli::runCommand(run);
+    if (*lowerCmd) return tw::cli::lowerCommand(lowerFile);
+    if (*execCmd) return tw::cli::execCommand(exec);
   } catch (const std::exception& e) {
     std::cerr << "template-worker: internal error: " << e.what() << "\n";
     return tw::cli::kExitInternal;
