@@ -140,13 +140,14 @@ class HttpServerImpl {
 
 // One connection: read a request, hand it to the ApiHandler, write the response, repeat.
 //
-// Threading: every member function runs on the connection's strand (stream_'s executor), except executor().
+// Threading: every member function runs on the connection's strand (executor()), except executor().
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(HttpServerImpl& server, tcp::socket socket, std::uint64_t id, bool draining)
-      : server_(server), stream_(std::move(socket)), id_(id), draining_(draining) {}
+      : server_(server), executor_(socket.get_executor()), stream_(std::move(socket)), id_(id), draining_(draining) {}
 
-  asio::any_io_executor executor() { return stream_.get_executor(); }
+  // Safe from any thread: a copy made at construction, never written.
+  const asio::any_io_executor& executor() const { return executor_; }
 
   void start() { readHeader(); }
 
@@ -254,8 +255,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::uint64_t seq = ++requestSeq_;
     std::weak_ptr<Session> weak = weak_from_this();
     Hop hop = [gate = server_.gate(), weak](std::function<void()> fn) {
-      gate->post([weak, fn = std::move(fn)]() {
-        if (auto self = weak.lock()) asio::dispatch(self->executor(), [self, fn] { fn(); });
+      gate->post([weak, fn = std::move(fn)]() mutable {
+        if (auto self = weak.lock()) asio::dispatch(self->executor(), [self, fn = std::move(fn)] { fn(); });
       });
     };
     Reply reply = [weak, seq](ApiResponse response) {
@@ -316,6 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   HttpServerImpl& server_;
+  const asio::any_io_executor executor_;  // the connection's strand
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   const std::uint64_t id_;
