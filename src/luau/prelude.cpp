@@ -187,7 +187,7 @@ local function mul(a, b)
     return a * b
   end
   local x, y = coerce(a), coerce(b)
-  if mtype(x) and mtype(y) then return (x + 0.0) * y end
+  if mtype(x) and mtype(y) then return (x * 1.0) * y end -- * 1.0 keeps -0 (+ 0.0 would not)
   if hasMeta(a, "__mul") or hasMeta(b, "__mul") then return a * b end
   arithError("mul", a, b)
 end
@@ -201,7 +201,7 @@ local function idiv(a, b)
     return a // b
   end
   local x, y = coerce(a), coerce(b)
-  if mtype(x) and mtype(y) then return (x + 0.0) // y end
+  if mtype(x) and mtype(y) then return (x * 1.0) // y end
   if hasMeta(a, "__idiv") or hasMeta(b, "__idiv") then return a // b end
   arithError("idiv", a, b)
 end
@@ -249,6 +249,14 @@ end
 -- obj:goto(...) (a Lua keyword as a method name): evaluates obj once.
 local function mcall(o, k, ...)
   return o[k](o, ...)
+end
+
+-- The VM may provide C versions of the hottest helpers (src/luau/runtime/natives.cpp) as `__native` in
+-- this chunk's environment: same values and messages, lower cost. Under plain lua5.4 it is absent.
+local native = __native
+if native ~= nil then
+  str, tostr, interp, num2str = native.str, native.tostr, native.interp, native.num2str
+  mul, idiv, mod, neg = native.mul, native.idiv, native.mod, native.neg
 end
 
 return {
