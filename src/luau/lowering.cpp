@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "luau/float_locals.h"
 #include "luau/numfmt.h"
 #include "luau/parser.h"
 
@@ -88,11 +89,14 @@ std::optional<double> numericLiteral(const Expr* e) {
   return std::nullopt;
 }
 
-// The value is a double (never an integer) unless a metamethod decides otherwise.
-bool knownFloat(const Expr* e) {
+// The value is a double (never an integer) unless a metamethod decides otherwise. `floats` knows which
+// locals always hold doubles (see float_locals.h).
+bool knownFloat(const Expr* e, const FloatLocals& floats) {
   switch (e->kind) {
+    case ExprKind::kName:
+      return floats.isFloatRef(e);
     case ExprKind::kParen:
-      return knownFloat(static_cast<const ParenExpr*>(e)->inner);
+      return knownFloat(static_cast<const ParenExpr*>(e)->inner, floats);
     case ExprKind::kUnary:
       return static_cast<const UnaryExpr*>(e)->op == UnaryOp::kNeg;
     case ExprKind::kBinary: {
@@ -158,7 +162,8 @@ bool startsWithParen(const Expr* e) {
 
 class Emitter {
  public:
-  Emitter(std::string_view source, Arena& arena, ErrorSink& errors) : source_(source), arena_(arena), errors_(errors) {
+  Emitter(std::string_view source, Arena& arena, ErrorSink& errors, const FloatLocals& floats)
+      : source_(source), arena_(arena), errors_(errors), floats_(floats) {
     out_.resize(source.size() + 256);
     w_ = out_.data();
     wEnd_ = w_ + out_.size();
@@ -394,6 +399,17 @@ class Emitter {
           ifElseStatement(static_cast<const IfElseExpr*>(x->values[0]), IfTarget::kAssign, x->names[0].text);
           return;
         }
+        if (x->names.size() == 1 && x->values.size() == 1 && floats_.isFloatLocal(&x->names[0])) {
+          if (const Expr* divisor = inPlaceModDivisor(x->values[0], x->names[0].text)) {
+            tok("local", s->line);
+            name(x->names[0].text, x->names[0].line);
+            tok("=", x->equalsLine);
+            exprTop(modDividend(x->values[0]), NumCtx::kValue);
+            put(";");
+            inPlaceModTail(x->names[0].text, divisor);
+            return;
+          }
+        }
         tok("local", s->line);
         for (std::size_t i = 0; i < x->names.size(); ++i) {
           if (i != 0) put(",");
@@ -424,6 +440,18 @@ class Emitter {
           ifElseStatement(static_cast<const IfElseExpr*>(x->values[0]), IfTarget::kAssign,
                           static_cast<const NameExpr*>(x->targets[0])->name);
           return;
+        }
+        if (x->targets.size() == 1 && x->values.size() == 1 && x->targets[0]->kind == ExprKind::kName &&
+            floats_.isFloatRef(x->targets[0])) {
+          std::string_view target = static_cast<const NameExpr*>(x->targets[0])->name;
+          if (const Expr* divisor = inPlaceModDivisor(x->values[0], target)) {
+            expr(x->targets[0], NumCtx::kValue);
+            tok("=", x->equalsLine);
+            exprTop(modDividend(x->values[0]), NumCtx::kValue);
+            put(";");
+            inPlaceModTail(target, divisor);
+            return;
+          }
         }
         if (startsWithParen(x->targets[0])) tok(";", s->line);
         for (std::size_t i = 0; i < x->targets.size(); ++i) {
@@ -532,6 +560,10 @@ class Emitter {
         tok("break", s->line);
         return;
       case StatKind::kContinue:
+        if (labels_.back() == kContinueIsBreak) {
+          tok("break", s->line);
+          return;
+        }
         tok("goto", s->line);
         put(label(labels_.back()));
         return;
@@ -588,10 +620,48 @@ class Emitter {
     return labelText_;
   }
 
-  // A loop body; with a continue, it ends in the label the continues jump to. A label after the last
-  // statement of a block is outside the scope of the block's locals in Lua 5.4, so the goto is legal
-  // even when locals are declared after it.
+  // True when `b` holds a `break` of the loop whose body it is (not one of a nested loop).
+  static bool breaksLoop(const Block& b) {
+    for (const Stat* s : b.stats) {
+      switch (s->kind) {
+        case StatKind::kBreak:
+          return true;
+        case StatKind::kDo:
+          if (breaksLoop(static_cast<const DoStat*>(s)->body)) return true;
+          break;
+        case StatKind::kIf: {
+          auto* x = static_cast<const IfStat*>(s);
+          for (const IfClause& c : x->clauses) {
+            if (breaksLoop(c.body)) return true;
+          }
+          if (breaksLoop(x->elseBody)) return true;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return false;
+  }
+
+  // A loop body with a continue. When the loop has no break of its own, the body goes in a
+  // `repeat ... until true` block and each continue is a `break` out of it: Lua 5.4 compiles
+  // `if c then break end` into a single conditional jump, while `if c then goto l end` costs a second
+  // jump on every iteration. Otherwise the body ends in the label the continues jump to; a label after
+  // the last statement of a block is outside the scope of the block's locals in Lua 5.4, so the goto is
+  // legal even when locals are declared after it.
   void loopBody(const Block& body, bool hasContinue) {
+    if (hasContinue && !breaksLoop(body)) {
+      labels_.push_back(kContinueIsBreak);
+      put("repeat");
+      {
+        Level inner(*this, 1, body.stats.empty() ? 0 : body.stats.front()->line);
+        for (const Stat* s : body.stats) stat(s);
+      }
+      put("until true");
+      labels_.pop_back();
+      return;
+    }
     std::uint32_t id = hasContinue ? ++labelCounter_ : 0;
     labels_.push_back(id);
     for (std::size_t i = 0; i < body.stats.size(); ++i) {
@@ -710,15 +780,71 @@ class Emitter {
     tok("end", body->endLine);
   }
 
+  // `x = a % m` (also `local x = a % m` and `x %= m`) where x always holds a double (FloatLocals) and m
+  // is another such local or a literal: Luau's modulo a - floor(a / m) * m is computed in place, as
+  // `x=a;x=x-x//m*m`: the operations of the mod helper, in the same order, without the call. Since x
+  // holds doubles only, a and m are numbers and no metamethod can run. Lua's float `x // m` is
+  // floor(x / m), so the tail is `x=x-x//m*m`. Returns the divisor, or null when the statement does not
+  // qualify.
+  const Expr* inPlaceModDivisor(const Expr* value, std::string_view target) const {
+    while (value->kind == ExprKind::kParen) value = static_cast<const ParenExpr*>(value)->inner;
+    if (value->kind != ExprKind::kBinary || static_cast<const BinaryExpr*>(value)->op != BinaryOp::kMod) return nullptr;
+    const Expr* d = static_cast<const BinaryExpr*>(value)->rhs;
+    while (d->kind == ExprKind::kParen) d = static_cast<const ParenExpr*>(d)->inner;
+    if (numericLiteral(d)) return d;
+    if (d->kind == ExprKind::kName && floats_.isFloatRef(d) && static_cast<const NameExpr*>(d)->name != target) {
+      return d;
+    }
+    return nullptr;
+  }
+
+  // The modulo's dividend of an in-place `x = a % m` (the left operand, through parentheses).
+  static const Expr* modDividend(const Expr* value) {
+    while (value->kind == ExprKind::kParen) value = static_cast<const ParenExpr*>(value)->inner;
+    return static_cast<const BinaryExpr*>(value)->lhs;
+  }
+
+  // Writes `x=x-x//m*m` on the current line.
+  void inPlaceModTail(std::string_view target, const Expr* divisor) {
+    auto putDivisor = [&] {
+      if (auto v = numericLiteral(divisor)) {
+        putNumber(*v, false);
+      } else {
+        name(static_cast<const NameExpr*>(divisor)->name, 0);
+      }
+    };
+    name(target, 0);
+    put("=");
+    name(target, 0);
+    put("-");
+    name(target, 0);
+    put("//");
+    putDivisor();
+    put("*");
+    putDivisor();
+  }
+
   // Compound assignment: the target's table and key are evaluated once, then read, then the value is
   // evaluated, then the result is stored (Luau's order).
   void compound(const CompoundStat* x) {
     const Expr* target = x->target;
     const Expr* value = x->value;
+    if (x->op == BinaryOp::kMod && target->kind == ExprKind::kName && floats_.isFloatRef(target)) {
+      std::string_view targetName = static_cast<const NameExpr*>(target)->name;
+      const Expr* divisor = value;
+      while (divisor->kind == ExprKind::kParen) divisor = static_cast<const ParenExpr*>(divisor)->inner;
+      if (numericLiteral(divisor) ||
+          (divisor->kind == ExprKind::kName && floats_.isFloatRef(divisor) &&
+           static_cast<const NameExpr*>(divisor)->name != targetName)) {
+        at(target->line);
+        inPlaceModTail(targetName, divisor);
+        return;
+      }
+    }
     // Operators written natively need the value parenthesized: `a -= b - c` is `a = a - (b - c)`.
+    const bool someDouble = numericLiteral(value) || knownFloat(value) || knownFloat(target);
     bool native = x->op == BinaryOp::kAdd || x->op == BinaryOp::kSub || x->op == BinaryOp::kDiv || x->op == BinaryOp::kPow ||
-                  (x->op == BinaryOp::kMul && numericLiteral(value)) ||
-                  (x->op == BinaryOp::kFloorDiv && numericLiteral(value));
+                  (x->op == BinaryOp::kMul && someDouble) || (x->op == BinaryOp::kFloorDiv && someDouble);
     if (native && !isAtomic(value) && !numericLiteral(value)) {
       auto* paren = arena_.make<ParenExpr>();
       paren->kind = ExprKind::kParen;
@@ -1097,6 +1223,10 @@ class Emitter {
           // literal is written as a float so the division is Luau's floor(a / b) (inf, nan, -0).
           bool intOk = *litR > 0 && writesAsInteger(*litR, true);
           native(x, "//", NumCtx::kValue, intOk ? NumCtx::kInt : NumCtx::kValue);
+        } else if (litL || knownFloat(x->lhs) || knownFloat(x->rhs)) {
+          // One operand is a double (a literal is written as one): Lua's float floor division is Luau's
+          // floor(a / b), and a metamethod runs as it would in Luau.
+          native(x, "//", NumCtx::kValue, NumCtx::kValue);
         } else {
           helperCall(Helper::kIdiv, x);
         }
@@ -1228,9 +1358,12 @@ class Emitter {
     put(")");
   }
 
+  bool knownFloat(const Expr* e) const { return tw::luau::knownFloat(e, floats_); }
+
   std::string_view source_;
   Arena& arena_;
   ErrorSink& errors_;
+  const FloatLocals& floats_;
   std::string out_;
   char* w_ = nullptr;
   char* wEnd_ = nullptr;
@@ -1241,14 +1374,16 @@ class Emitter {
   bool lastWasNumber_ = false;
   std::uint32_t helpersUsed_ = 0;
   std::uint32_t labelCounter_ = 0;
-  std::vector<std::uint32_t> labels_;
+  std::vector<std::uint32_t> labels_;  // per enclosing loop: its continue label, or kContinueIsBreak
+  static constexpr std::uint32_t kContinueIsBreak = 0xFFFFFFFFu;
   int level_ = 0;
 };
 
 }  // namespace
 
 std::string emitLua(const Chunk& chunk, std::string_view source, Arena& arena, ErrorSink& errors) {
-  Emitter emitter(source, arena, errors);
+  const FloatLocals floats(chunk);
+  Emitter emitter(source, arena, errors, floats);
   return emitter.run(chunk);
 }
 

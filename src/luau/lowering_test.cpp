@@ -232,6 +232,67 @@ TEST(LuauLoweringTest, ContinueInEveryLoop) {
       "1 9 25 1a 3c 1 2 4 5 11 13 21 23 31 33 2\n");
 }
 
+TEST(LuauLoweringTest, ContinueWithoutBreakIsABreakOutOfARepeat) {
+  // No break of its own: the body sits in `repeat ... until true` and continue is a break (one jump in
+  // Lua 5.4 instead of two). With a break of its own, the loop keeps the goto and its label.
+  std::string lua = lowerOrFail("for i = 1, 3 do\n  if i == 2 then continue end\n  print(i)\nend\n");
+  EXPECT_NE(lua.find("repeat"), std::string::npos) << lua;
+  EXPECT_NE(lua.find("until true"), std::string::npos) << lua;
+  EXPECT_EQ(lua.find("goto"), std::string::npos) << lua;
+  std::string withBreak = lowerOrFail("for i = 1, 3 do\n  if i == 2 then continue end\n  if i == 3 then break end\nend\n");
+  EXPECT_NE(withBreak.find("goto"), std::string::npos) << withBreak;
+  expectOutput(
+      "for i = 1, 6 do\n"
+      "  if i % 2 == 0 then continue end\n"
+      "  if i == 5 then break end\n"
+      "  print(i)\n"
+      "end\n"
+      "local n = 0\n"
+      "while n < 6 do\n"
+      "  n += 1\n"
+      "  if n == 2 then continue end\n"
+      "  for j = 1, 3 do\n"
+      "    if j == 2 then break end\n"  // the inner loop's own break
+      "    print(n, j)\n"
+      "  end\n"
+      "  if n >= 4 then return end\n"
+      "end\n",
+      "1\n3\n1\t1\n3\t1\n4\t1\n");
+}
+
+TEST(LuauLoweringTest, DoubleLocalsGetNativeArithmetic) {
+  // Locals that only ever hold doubles need no helper for *, // or unary minus, and `x = a % m` is
+  // computed in place; anything that may hold an integer keeps the helpers.
+  std::string lua = lowerOrFail(
+      "local x, v, dt = 0, 10, 0.016\n"
+      "for i = 1, 10 do\n"
+      "  local a = -x * 4\n"
+      "  v += a * dt\n"
+      "  x += v * dt\n"
+      "end\n"
+      "local h, m = 7, 1000003\n"
+      "for i = 1, 10 do h = (h * 31 + i) % m end\n"
+      "print(x * v, -x, x // dt, h)\n");
+  EXPECT_EQ(lua.find("__luau_mul"), std::string::npos) << lua;
+  EXPECT_EQ(lua.find("__luau_neg"), std::string::npos) << lua;
+  EXPECT_EQ(lua.find("__luau_idiv"), std::string::npos) << lua;
+  EXPECT_EQ(lua.find("__luau_mod"), std::string::npos) << lua;
+  expectOutput(
+      "local x = 1.0\n"
+      "local function f() x = #'' end\n"  // an integer 0, from a closure
+      "f()\n"
+      "local y = -1\n"
+      "local function g() y = -#'a' end\n"
+      "g()\n"
+      "print(x * y, -x)\n"
+      "for i = 0, 0 do print(-i) end\n"
+      "local h, m = 0.5, 0\n"
+      "h = (h + 1) % m\n"
+      "local z = 0.0\n"
+      "print(h, -z, 7.5 // z)\n",
+      "-0\t-0\n-0\nnan\t-0\tinf\n");
+}
+
 TEST(LuauLoweringTest, ContinueAsAnIdentifier) {
   expectOutput(
       "local continue = function(x) return x + 1 end\n"
