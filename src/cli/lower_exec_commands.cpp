@@ -44,6 +44,7 @@ int execCommand(const ExecOptions& options) {
   auto config = std::make_shared<vm::VmConfig>();
   if (options.memoryLimit) config->memoryLimitBytes = *options.memoryLimit;
   if (options.timeoutMs) config->executionTimeout = std::chrono::milliseconds(*options.timeoutMs);
+  config->luauCache = std::make_shared<luau::LoweringCache>();
   int exitCode = kExitOk;
   std::string output;
   Thread worker("tw-exec", kWorkerStackBytes, [&] {

@@ -10,6 +10,7 @@
 #include "common/json_text.h"
 #include "common/log.h"
 #include "common/thread.h"
+#include "luau/luau.h"
 #include "events/event.h"
 #include "plugins/standard.h"
 #include "vm/guild_vm.h"
@@ -99,6 +100,7 @@ int runCommand(const RunOptions& options) {
   auto config = std::make_shared<vm::VmConfig>();
   if (options.memoryLimit) config->memoryLimitBytes = *options.memoryLimit;
   if (options.timeoutMs) config->executionTimeout = std::chrono::milliseconds(*options.timeoutMs);
+  config->luauCache = std::make_shared<luau::LoweringCache>();
 
   int exitCode = kExitOk;
   std::string output;

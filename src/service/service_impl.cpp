@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/thread.h"
+#include "luau/luau.h"
 #include "plugins/fault/fault.h"
 #include "plugins/standard.h"
 #include "storage/async_storage.h"
@@ -119,7 +120,9 @@ Status ServiceImpl::start() {
   worker::WorkerOptions wo;
   wo.stackBytes = config_.workerStackBytes;
   wo.tickMicros = config_.timeSliceMicros;
-  wo.vmConfig = std::make_shared<const vm::VmConfig>(config_.vm);
+  vm::VmConfig vmConfig = config_.vm;
+  if (!vmConfig.luauCache) vmConfig.luauCache = std::make_shared<luau::LoweringCache>();
+  wo.vmConfig = std::make_shared<const vm::VmConfig>(std::move(vmConfig));
   wo.plugins = std::move(plugins);
   wo.storage = d.async.get();
   wo.metrics = d.workerMetrics;

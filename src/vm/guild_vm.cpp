@@ -13,6 +13,8 @@
 #include "limits/interrupt.h"
 #include "limits/memory.h"
 #include "limits/stack_arena.h"
+#include "luau/luau.h"
+#include "luau/runtime/runtime.h"
 #include "plugins/fault/fault.h"
 #include "plugins/task/task.h"
 #include "sandbox/lua_api.h"
@@ -37,7 +39,8 @@ int onPanic(lua_State* L) {
 
 struct GuildVm::TemplateSlot {
   sandbox::ThreadOwner owner;
-  TemplateSource source;
+  TemplateSource source;  // name, events, capabilities, paused; its files move into `loaded`
+  std::shared_ptr<const LoadedTemplate> loaded;
   int handlerRef = LUA_NOREF;
   bool ready = false;
   Error loadError{ErrorKind::kInternal, "the template is still loading"};
@@ -83,6 +86,9 @@ Status GuildVm::init(const plugins::PluginRegistry& plugins, plugins::KvStore* k
   lua_atpanic(L_, onPanic);
   sandbox::setThreadOwner(L_, nullptr);
   budget_->enableStackArena();
+  // Generational mode, set while the heap is empty (switching later costs a full collection): most garbage
+  // of a guild VM (event tables, results) dies young.
+  lua_gc(L_, LUA_GCGEN, 0, 0);
   MemoryBudget::HostScope host(*budget_);
 
   if (Status s = sandbox::installSandbox(L_, &config_->sandbox); !s.ok()) return s;
@@ -127,7 +133,6 @@ Status GuildVm::init(const plugins::PluginRegistry& plugins, plugins::KvStore* k
   if (!s.ok()) return s;
   if (Status p = plugins.install(L_); !p.ok()) return p;
   std::snprintf(guildIdText_, sizeof guildIdText_, "%llu", static_cast<unsigned long long>(guild_.value));
-  lua_gc(L_, LUA_GCGEN, 0, 0);  // generational mode: most garbage (events, results) dies young
   return {};
 }
 
@@ -183,6 +188,15 @@ void GuildVm::loadTemplates(std::vector<TemplateSource> templates, Done done) {
   ++loading_;
   state->done = [this, done = std::move(done)](std::vector<TemplateOutcome> outcomes) {
     --loading_;
+    // A young collection frees the finished loader coroutines now: an idle VM would otherwise keep one
+    // (its stack page) until its next event.
+    if (scheduler_->taskCount() == 0) {
+      MemoryBudget::HostScope host(*budget_);
+      (void)sandbox::protect(L_, [](lua_State* S) {
+        lua_gc(S, LUA_GCSTEP, 0);
+        return 0;
+      });
+    }
     done(std::move(outcomes));
     if (loading_ == 0) {
       auto waiting = std::move(pending_);
@@ -199,7 +213,6 @@ void GuildVm::loadTemplates(std::vector<TemplateSource> templates, Done done) {
     slot->owner.host = this;
     slot->owner.templateName = slot->source.name;
     slot->owner.capabilities = slot->source.capabilities;
-    slot->owner.templateData = &slot->source;
     TemplateSlot& ref = *slot;
     templates_.push_back(std::move(slot));
     if (templates_.size() > config_->maxTemplates) {
@@ -233,13 +246,30 @@ void GuildVm::loadOne(TemplateSlot& slot, const std::shared_ptr<Run>& run,
     return fail(makeError(ErrorKind::kLimitExceeded, "the template's files are too large"));
   }
 
+  // Luau files are lowered once (per process, through the cache) before anything runs.
+  TemplateSource files;
+  files.name = slot.source.name;
+  files.files = std::move(slot.source.files);
+  auto prepared = prepareTemplate(std::move(files), config_->luauCache.get());
+  if (!prepared.ok()) return fail(std::move(prepared).error());
+  slot.loaded = std::move(prepared).value();
+  slot.owner.templateData = const_cast<LoadedTemplate*>(slot.loaded.get());
+  entry = slot.loaded->code(entryPath);
+
   MemoryBudget::HostScope host(*budget_);
   const std::string chunkName = "@" + entryPath;
   bool syntaxError = false;
+  const bool luau = slot.loaded->luau;
+  luau::LoweringCache* cache = config_->luauCache.get();
   Status s = sandbox::protect(
       L_,
-      [&slot, entry, &chunkName, &syntaxError](lua_State* S) {
-        sandbox::pushNewEnvironment(S);
+      [&slot, entry, &chunkName, &syntaxError, luau, cache](lua_State* S) {
+        if (luau) {
+          if (!luau::runtimeInstalled(S)) luau::installRuntime(S, cache);
+          luau::pushNewEnvironment(S);
+        } else {
+          sandbox::pushNewEnvironment(S);
+        }
         slot.owner.envRef = luaL_ref(S, LUA_REGISTRYINDEX);
         lua_newtable(S);
         slot.owner.loadedRef = luaL_ref(S, LUA_REGISTRYINDEX);
@@ -502,10 +532,10 @@ void GuildVm::complete(const std::shared_ptr<DispatchState>& state, std::size_t 
 // ---------------------------------------------------------------------------------------------------------
 // Exec
 
-GuildVm::TemplateSlot& GuildVm::execSlot(const std::vector<std::string>& capabilities) {
+GuildVm::TemplateSlot& GuildVm::execSlot(const std::vector<std::string>& capabilities, bool luau) {
   std::vector<std::string> sorted = capabilities;
   std::sort(sorted.begin(), sorted.end());
-  std::string key;
+  std::string key = luau ? "luau\n" : "lua\n";
   for (const std::string& c : sorted) key += c + "\n";
   auto& slot = execSlots_[key];
   if (!slot) {
@@ -514,7 +544,11 @@ GuildVm::TemplateSlot& GuildVm::execSlot(const std::vector<std::string>& capabil
     slot->owner.host = this;
     slot->owner.templateName = "exec";
     slot->owner.capabilities = std::move(sorted);
-    slot->owner.templateData = &slot->source;
+    auto loaded = std::make_shared<LoadedTemplate>();
+    loaded->source.name = "exec";
+    loaded->luau = luau;
+    slot->loaded = std::move(loaded);
+    slot->owner.templateData = const_cast<LoadedTemplate*>(slot->loaded.get());
   }
   return *slot;
 }
@@ -533,27 +567,43 @@ void GuildVm::exec(std::string code, bool luau, std::vector<std::string> capabil
   const std::shared_ptr<Run> run = state->run;
   scheduler_->pin(*run);
   auto fail = [&](Error e) { complete(state, 0, TemplateOutcome{"exec", false, "null", std::move(e), {}}); };
-  TemplateSlot& slot = execSlot(capabilities);
-  if (broken()) {
+  TemplateSlot& slot = execSlot(capabilities, luau);
+  std::shared_ptr<const std::string> lowered;
+  if (luau && code.size() <= config_->sandbox.maxChunkBytes) {
+    auto out = lowerLuau(config_->luauCache.get(), code, "exec.luau");
+    if (out.ok()) {
+      lowered = std::move(out).value();
+    } else {
+      fail(std::move(out).error());
+    }
+  }
+  if (state->reported) {
+    // the Luau syntax error is reported
+  } else if (broken()) {
     fail(makeError(ErrorKind::kInternal, "the guild VM is broken and will be recreated"));
-  } else if (luau) {
-    fail(makeError(ErrorKind::kBadInput, "Luau is not available in this build yet"));
   } else if (code.size() > config_->sandbox.maxChunkBytes) {
     fail(makeError(ErrorKind::kLimitExceeded, "the code is too large"));
   } else {
     MemoryBudget::HostScope host(*budget_);
     bool syntaxError = false;
     const std::uint64_t runId = run->id;
+    const std::string& text = lowered ? *lowered : code;
+    luau::LoweringCache* cache = config_->luauCache.get();
     Status s = sandbox::protect(
         L_,
-        [this, &slot, &code, &syntaxError, runId](lua_State* S) {
+        [this, &slot, &text, &syntaxError, runId, luau, cache](lua_State* S) {
           if (slot.owner.envRef == LUA_NOREF) {
-            sandbox::pushNewEnvironment(S);
+            if (luau) {
+              if (!luau::runtimeInstalled(S)) luau::installRuntime(S, cache);
+              luau::pushNewEnvironment(S);
+            } else {
+              sandbox::pushNewEnvironment(S);
+            }
             slot.owner.envRef = luaL_ref(S, LUA_REGISTRYINDEX);
             lua_newtable(S);
             slot.owner.loadedRef = luaL_ref(S, LUA_REGISTRYINDEX);
           }
-          if (luaL_loadbufferx(S, code.data(), code.size(), "=exec", "t") != LUA_OK) {
+          if (luaL_loadbufferx(S, text.data(), text.size(), luau ? "@exec.luau" : "=exec", "t") != LUA_OK) {
             syntaxError = true;
             return 1;
           }

@@ -34,6 +34,9 @@ struct lua_State;
 namespace tw::limits {
 class MemoryBudget;
 }
+namespace tw::luau {
+class LoweringCache;
+}
 
 namespace tw::vm {
 
@@ -46,6 +49,8 @@ struct VmConfig {
   std::size_t maxTemplateFiles = 64;
   std::size_t maxTemplateBytes = std::size_t{1} << 20;  // all files of one template
   std::size_t maxTemplates = 100;                         // per guild
+  // Lowered Luau, shared by every VM of the process (thread-safe). Null: every load lowers.
+  std::shared_ptr<luau::LoweringCache> luauCache;
 };
 
 struct VmStats {
@@ -115,7 +120,7 @@ class GuildVm final : private sandbox::SandboxHost {
   Status init(const plugins::PluginRegistry& plugins, plugins::KvStore* kv);
   std::shared_ptr<DispatchState> newDispatch(std::size_t count, const std::string& eventName, DispatchOptions options,
                                              Done done);
-  TemplateSlot& execSlot(const std::vector<std::string>& capabilities);
+  TemplateSlot& execSlot(const std::vector<std::string>& capabilities, bool luau);
   void loadOne(TemplateSlot& slot, const std::shared_ptr<Run>& run, std::function<void(TemplateOutcome)> done);
   void startHandler(TemplateSlot& slot, std::size_t index, const std::string& eventName,
                     const std::string& dataJson, const std::shared_ptr<DispatchState>& state);

@@ -5,6 +5,10 @@
 #include "limits/memory.h"
 #include "luau/luau.h"
 
+#include <boost/json.hpp>
+
+#include <cctype>
+
 namespace tw::vm {
 
 const std::string* entryFile(const TemplateSource& source, std::string* path) {
@@ -17,6 +21,66 @@ const std::string* entryFile(const TemplateSource& source, std::string* path) {
     }
   }
   return nullptr;
+}
+
+const std::string* LoadedTemplate::code(std::string_view path) const {
+  if (path.ends_with(".luau")) {
+    auto it = lowered.find(path);
+    return it == lowered.end() ? nullptr : it->second.get();
+  }
+  auto it = source.files.find(path);
+  return it == source.files.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+// .luaurc: {"aliases": {"name": "path", ...}} (JSON). Paths are relative to the template's root.
+Status readLuaurc(const std::string& text, std::map<std::string, std::string, std::less<>>* aliases) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return makeError(ErrorKind::kBadInput, ".luaurc: not a JSON object");
+  const auto* a = v.as_object().if_contains("aliases");
+  if (a == nullptr) return {};
+  if (!a->is_object()) return makeError(ErrorKind::kBadInput, ".luaurc: \"aliases\" must be an object");
+  for (const auto& [name, path] : a->as_object()) {
+    if (!path.is_string()) return makeError(ErrorKind::kBadInput, ".luaurc: alias values must be strings");
+    std::string p(path.as_string());
+    while (p.starts_with("./")) p = p.substr(2);
+    while (!p.empty() && p.back() == '/') p.pop_back();
+    std::string key(name);
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    aliases->emplace(std::move(key), std::move(p));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const std::string>> lowerLuau(luau::LoweringCache* cache, std::string_view code,
+                                                     std::string_view chunkName) {
+  if (cache != nullptr) return cache->lower(code, chunkName);
+  auto lowered = luau::lower(code, chunkName);
+  if (!lowered.ok()) return std::move(lowered).error();
+  return std::make_shared<const std::string>(std::move(lowered).value());
+}
+
+Result<std::shared_ptr<LoadedTemplate>> prepareTemplate(TemplateSource source, luau::LoweringCache* cache) {
+  auto t = std::make_shared<LoadedTemplate>();
+  for (const auto& [path, text] : source.files) {
+    if (path == ".luaurc") {
+      if (Status s = readLuaurc(text, &t->aliases); !s.ok()) return std::move(s).error();
+      continue;
+    }
+    if (!path.ends_with(".luau")) continue;
+    auto lowered = lowerLuau(cache, text, path);
+    if (!lowered.ok()) return std::move(lowered).error();
+    t->lowered.emplace(path, std::move(lowered).value());
+  }
+  // One environment per template: with any Luau file, the template sees Luau's libraries (its .lua files
+  // still compile as Lua 5.4).
+  t->luau = !t->lowered.empty();
+  t->source = std::move(source);
+  return t;
 }
 
 Status checkSyntax(const TemplateSource& source) {
