@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
 
 #include "api/api_handler.h"
@@ -411,6 +412,55 @@ TEST(ResponsesTest, RenderedJsonIsValidEvenWithHostileText) {
   vm::TemplateOutcome o;
   o.error = makeError(ErrorKind::kRuntimeError, std::string("bad \xc3\x28 utf8", 12));
   EXPECT_NO_THROW(json::parse(renderOutcome(o, true)));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Mutated input: the HTTP -> call mapping never crashes and always answers a Call or a 4xx.
+
+TEST(MappingFuzzTest, MutatedRequestsGetACallOrA4xx) {
+  const std::vector<ApiRequest> seeds = {
+      {verb::put, "/v1/guilds/123/templates/a",
+       "", R"({"files":{"init.lua":"return 1"},"events":["MESSAGE_CREATE"],"capabilities":["kv:read"],"paused":false})"},
+      {verb::post, "/v1/guilds/123/events?wait=false", "", R"({"name":"MESSAGE_CREATE","data":{"a":[1,2.5,null,"x"]}})"},
+      {verb::post, "/v1/guilds/123/exec", "Bearer t", R"({"code":"return 1","language":"luau","capabilities":[]})"},
+      {verb::get, "/v1/guilds/123/templates", "", ""},
+      {verb::delete_, "/v1/guilds/123/vm", "", ""},
+  };
+  const verb methods[] = {verb::get, verb::put, verb::post, verb::delete_, verb::patch};
+  std::mt19937 rng(12345);
+  service::ServiceLimits limits;
+  limits.maxBodyBytes = 4096;
+  auto mutate = [&](std::string& s) {
+    const int ops = 1 + static_cast<int>(rng() % 4);
+    for (int i = 0; i < ops; ++i) {
+      const std::size_t at = s.empty() ? 0 : rng() % (s.size() + 1);
+      switch (rng() % 4) {
+        case 0: s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), static_cast<char>(rng() % 256)); break;
+        case 1: if (at < s.size()) s.erase(at, 1 + rng() % 8); break;
+        case 2: if (at < s.size()) s[at] = "{}[]\":,/%?&=0aZ"[rng() % 16]; break;
+        default: s.insert(at, s.substr(at / 2, rng() % 16)); break;
+      }
+    }
+  };
+  int calls = 0;
+  for (int i = 0; i < 20000; ++i) {
+    ApiRequest r = seeds[rng() % seeds.size()];
+    if (rng() % 8 == 0) r.method = methods[rng() % 5];
+    if (rng() % 2 == 0) mutate(r.target);
+    if (rng() % 2 == 0) mutate(r.body);
+    if (rng() % 4 == 0) mutate(r.authorization);
+    auto result = prepareCall(r, rng() % 4 == 0 ? "t" : "", limits);
+    if (std::holds_alternative<Call>(result)) {
+      ++calls;
+      continue;
+    }
+    const HttpError& e = std::get<HttpError>(result);
+    ASSERT_GE(e.status, 400u);
+    ASSERT_LT(e.status, 500u) << e.kind << ": " << e.message;
+    ASSERT_FALSE(e.message.empty());
+    EXPECT_NO_THROW(json::parse(errorResponse(e).body));
+  }
+  EXPECT_GT(calls, 1000);  // the mutations leave plenty of valid requests, so both paths are exercised
 }
 
 // ---------------------------------------------------------------------------------------------------------
