@@ -201,7 +201,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void readBody() {
     if (state_ == State::kClosed) return;
     if (parser_->is_done()) return onRequest();
-    stream_.expires_after(server_.config().readTimeout);
+    // The deadline set before the header still runs: readTimeout covers the whole request.
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->onReadError(ec);
       self->onRequest();
