@@ -18,7 +18,7 @@ args=(--test-dir "$dir" --output-on-failure -j "$(nproc)" --timeout 600)
 if [ "$sanitize" = "thread" ]; then
   # TSan covers the suites labelled `threads` (workers, strategies, storage, metrics, HTTP): build only those.
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTW_SANITIZE=thread -DTW_BUILD_BENCH=OFF >/dev/null
-  cmake --build "$dir" -j "$(nproc)" --target service_test storage_test storage_durability_writer metrics_test
+  cmake --build "$dir" -j "$(nproc)" --target service_test storage_test storage_durability_writer metrics_test api_integration_test
   args+=(-L threads)
 else
   ./scripts/build.sh "$dir" -DTW_SANITIZE="$sanitize" -DTW_BUILD_BENCH="$([ -z "$sanitize" ] && echo ON || echo OFF)"

@@ -7,12 +7,13 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <future>
-#include <regex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "api/testing/http_client.h"
@@ -43,11 +44,17 @@ class ServerProcess {
     close(fds[1]);
     log_ = fdopen(fds[0], "r");
     char line[4096];
-    const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+    // No <regex>: GCC 12's std::regex trips -Wmaybe-uninitialized in the sanitizer build.
+    constexpr std::string_view kListening = "listening on http://127.0.0.1:";
     while (log_ != nullptr && std::fgets(line, sizeof line, log_) != nullptr) {
-      std::cmatch m;
-      if (std::regex_search(line, m, listening)) {
-        port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+      const std::string_view text(line);
+      const auto at = text.find(kListening);
+      if (at == std::string_view::npos) continue;
+      std::uint16_t port = 0;
+      const char* first = text.data() + at + kListening.size();
+      const auto [end, ec] = std::from_chars(first, text.data() + text.size(), port);
+      if (ec == std::errc() && end != first) {
+        port_ = port;
         break;
       }
     }
