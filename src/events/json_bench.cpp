@@ -1,9 +1,8 @@
 // Benchmarks of the JSON <-> Lua codec on the shared MESSAGE_CREATE fixture, with baselines measured in the
 // same run: Boost.JSON parsing the same text, and a bare lua_pcall of a trivial C function.
 //
-// Not wired into CMake: build it as `json_bench` linking tw_events tw_limits tw_common benchmark::benchmark
-// (Boost.JSON is used header-only through <boost/json/src.hpp>). Run with the fixture path in
-// TW_SOURCE_DIR or from the repository root:
+// Built as `json_bench` by bench/CMakeLists.txt (Boost.JSON is used header-only through
+// <boost/json/src.hpp>). Run it from the repository root, or with the repository in TW_SOURCE_DIR:
 //   json_bench --benchmark_min_time=1
 #include <benchmark/benchmark.h>
 #include <lua.hpp>

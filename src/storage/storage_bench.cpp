@@ -1,5 +1,5 @@
-// KV throughput of the SQLite backend on a temporary file (Google Benchmark). Not built by the project's
-// CMake; see README.md for the command that builds and runs it.
+// KV throughput of the SQLite backend on a temporary file (Google Benchmark). Built as `storage_bench` by
+// bench/CMakeLists.txt (linked with benchmark_main); README.md says how to run it.
 //
 // Arguments: durability (0 = kPowerLoss, 1 = kProcessCrash), reader connections.
 #include <stdlib.h>

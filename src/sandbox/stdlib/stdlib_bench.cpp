@@ -1,8 +1,6 @@
 // Ours vs stock string/table libraries on ordinary workloads (Google Benchmark).
-// Not wired into CMake; build it against tw_stdlib and benchmark::benchmark, e.g.
-//   add_executable(stdlib_bench stdlib_bench.cpp)
-//   target_link_libraries(stdlib_bench PRIVATE tw_stdlib benchmark::benchmark)
-// and run: stdlib_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// Built as `stdlib_bench` by bench/CMakeLists.txt. Run:
+//   stdlib_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // Each benchmark runs one Lua function that loops over the operation; arg 0 = stock, 1 = ours.
 
 #include <benchmark/benchmark.h>
