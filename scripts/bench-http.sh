@@ -22,6 +22,8 @@
 #   --fair-server-cpus LIST  taskset CPU list of our server in the fairness and kill figures. Default: all
 #                        (unpinned: a spinning guild keeps its worker thread busy, and the figure is about
 #                        the worker's time slicing, not about the HTTP thread waiting for a shared CPU)
+#   --nice N             run the servers, wrk and curl under `nice -n N` (e.g. -10 as root, to keep other
+#                        work on a shared machine from dominating the latencies). Default: none
 #   --guilds "N..."      guild counts of the dispatch figure. Default: "1 10000"
 #   --kill-runs N        requests per kill-latency variant. Default: 100
 #   --only LIST          comma-separated subset of dispatch,fairness,kill. Default: all
@@ -47,6 +49,7 @@ build=1
 bin=""
 if [ "$(nproc)" -ge 2 ]; then server_cpus=0; client_cpus=1; else server_cpus=""; client_cpus=""; fi
 fair_server_cpus=""
+nice_level=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) pairs=3; duration=8; kill_runs=30 ;;
@@ -58,13 +61,14 @@ while [ $# -gt 0 ]; do
     --server-cpus) server_cpus="${2}"; shift ;;
     --client-cpus) client_cpus="${2}"; shift ;;
     --fair-server-cpus) fair_server_cpus="${2}"; shift ;;
+    --nice) nice_level="${2:?}"; shift ;;
     --guilds) guild_counts="${2:?}"; shift ;;
     --kill-runs) kill_runs="${2:?}"; shift ;;
     --only) only="${2:?}"; shift ;;
     --out) out="${2:?}"; shift ;;
     --no-build) build=0 ;;
     --bin) bin="${2:?}"; build=0; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -118,12 +122,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Pinning prefixes (taskset execs the command, so $! of a background start is the server itself).
-server_pin=(); client_pin=()
-if [ -n "$server_cpus" ]; then server_pin=(taskset -c "$server_cpus"); fi
+niceness=()
+if [ -n "$nice_level" ]; then niceness=(nice -n "$nice_level"); fi
+server_pin=("${niceness[@]+"${niceness[@]}"}"); client_pin=("${niceness[@]+"${niceness[@]}"}")
+if [ -n "$server_cpus" ]; then server_pin+=(taskset -c "$server_cpus"); fi
+if [ -n "$client_cpus" ]; then client_pin+=(taskset -c "$client_cpus"); fi
 dispatch_pin=("${server_pin[@]+"${server_pin[@]}"}")
-fair_pin=()
-if [ -n "$fair_server_cpus" ]; then fair_pin=(taskset -c "$fair_server_cpus"); fi
-if [ -n "$client_cpus" ]; then client_pin=(taskset -c "$client_cpus"); fi
+fair_pin=("${niceness[@]+"${niceness[@]}"}")
+if [ -n "$fair_server_cpus" ]; then fair_pin+=(taskset -c "$fair_server_cpus"); fi
 client() { "${client_pin[@]+"${client_pin[@]}"}" "$@"; }
 
 clk_tck="$(getconf CLK_TCK)"
@@ -239,7 +245,7 @@ summary="$out/summary.txt"
 say() { echo "$*" | tee -a "$summary"; }
 
 say "== template-worker HTTP figures, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg)"
-say "   servers on CPUs '${server_cpus:-any}', wrk/curl on CPUs '${client_cpus:-any}'; ours: --workers $workers, http_threads $http_threads; nginx: worker_processes $workers"
+say "   servers on CPUs '${server_cpus:-any}' (fairness, kill: '${fair_server_cpus:-any}'), wrk/curl on CPUs '${client_cpus:-any}'${nice_level:+, nice $nice_level}; ours: workers $workers, http_threads $http_threads; nginx: worker_processes $workers"
 say "   commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), binary $bin; raw outputs in $out/"
 # Others may be editing the tree: a build here compiles their uncommitted changes too. Keep the evidence.
 if dirty="$(git status --porcelain -- src CMakeLists.txt cmake 2>/dev/null)" && [ -n "$dirty" ]; then
