@@ -105,7 +105,8 @@ Status ServiceImpl::start() {
   d.workerMetrics.vmsCreated = &m.counter("tw_vms_created_total", "Guild VMs created.");
   d.workerMetrics.vmsDestroyed = &m.counter("tw_vms_destroyed_total", "Guild VMs destroyed.");
   d.workerMetrics.faults = &m.counter("tw_faults_total", "Internal faults contained by destroying a guild VM.");
-  d.workerMetrics.outcomes = d.outcomes;
+  d.workerMetrics.droppedCompletions =
+      &m.counter("tw_dropped_completions_total", "Plugin completions that arrived for a task already gone.");
   d.workerMemory = &m.gaugeFamily("tw_worker_memory_bytes", "Lua memory of the VMs on each worker.", "worker");
 
   auto plugins = std::make_shared<plugins::PluginRegistry>(*plugins::standardPlugins());
@@ -347,16 +348,32 @@ void ServiceImpl::listVms(Callback<std::vector<VmInfo>> done) {
   auto gather = std::make_shared<Gather>();
   gather->remaining = workers.size();
   gather->done = std::move(done);
-  for (const auto& w : workers) {
-    w->post([w, gather] {
-      auto snapshots = w->snapshot();
+  // One part per worker. A worker can stop between workers() and running our action (thread-per-guild retires
+  // a worker whose guild left): its queue is then destroyed unrun, and the part's destructor answers for it.
+  struct Part {
+    std::shared_ptr<Gather> gather;
+    std::vector<VmInfo> vms;
+    explicit Part(std::shared_ptr<Gather> g) : gather(std::move(g)) {}
+    Part(const Part&) = delete;
+    Part& operator=(const Part&) = delete;
+    ~Part() {
       std::lock_guard lock(gather->mu);
-      for (const auto& s : snapshots) gather->vms.push_back(toInfo(s));
+      for (auto& v : vms) gather->vms.push_back(std::move(v));
       if (--gather->remaining == 0) {
         std::sort(gather->vms.begin(), gather->vms.end(),
                   [](const VmInfo& a, const VmInfo& b) { return a.guild.value < b.guild.value; });
         gather->done(std::move(gather->vms));
       }
+    }
+  };
+  for (const auto& w : workers) {
+    // A raw pointer: the action runs on that worker, so it is alive then; a shared_ptr here would keep a
+    // stopped worker (and with it this unrun action) alive forever.
+    worker::Worker* raw = w.get();
+    auto part = std::make_shared<Part>(gather);
+    w->post([raw, part]() mutable {
+      for (const auto& s : raw->snapshot()) part->vms.push_back(toInfo(s));
+      part.reset();  // answers now, not when the handler object is destroyed
     });
   }
 }

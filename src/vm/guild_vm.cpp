@@ -161,6 +161,7 @@ VmStats GuildVm::stats() const {
   s.tasks = scheduler_->taskCount();
   s.coroutines = budget_->liveThreads();
   s.broken = broken();
+  s.droppedCompletions = scheduler_->droppedCompletions();
   return s;
 }
 

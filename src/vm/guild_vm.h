@@ -60,6 +60,7 @@ struct VmStats {
   std::size_t tasks = 0;
   std::int64_t coroutines = 0;
   bool broken = false;
+  std::uint64_t droppedCompletions = 0;  // plugin completions that arrived for a task already gone
 };
 
 // Which templates an event goes to.

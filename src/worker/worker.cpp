@@ -38,7 +38,7 @@ struct Worker::Entry {
   std::vector<std::pair<VmAction, Failure>> waiting;
   std::int64_t createdAtMs = 0;
   std::int64_t lastUsedAtMs = 0;
-  bool busy = false;  // counted in busyVms_
+  std::uint64_t droppedCounted = 0;  // the VM's dropped completions already added to the metric
 };
 
 Worker::Worker(WorkerOptions options)
@@ -50,8 +50,25 @@ Worker::~Worker() { stop(); }
 
 void Worker::post(std::function<void()> action) { boost::asio::post(io_, std::move(action)); }
 
+void Worker::housekeep() {
+  // Handlers finish inside the VMs, out of the worker's sight: refresh the figures (idle() for draining,
+  // memory for metrics) and destroy VMs that broke and have since gone idle, even when no action arrives.
+  housekeeping_.expires_after(kHousekeepingPeriod);
+  housekeeping_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    std::vector<GuildId> broken;
+    for (auto& [guild, entry] : vms_) {
+      if (entry->vm && entry->vm->broken() && entry->vm->idle()) broken.push_back(guild);
+    }
+    for (GuildId g : broken) destroy(g, "the guild VM broke (memory limit or fault)");
+    refreshFigures();
+    housekeep();
+  });
+}
+
 void Worker::run() {
   limits::ExecutionWatch::current().setTickMicros(options_.tickMicros);
+  housekeep();
   for (;;) {
     try {
       io_.run();
@@ -84,6 +101,7 @@ void Worker::withVm(GuildId guild, VmAction action, Failure failed) {
   if (!slot) {
     slot = std::make_unique<Entry>();
     slot->createdAtMs = nowMs();
+    slot->generation = ++generations_;  // tells this VM's completions from those of a VM it replaced
     load(guild, *slot);
   }
   Entry& entry = *slot;
@@ -128,9 +146,13 @@ void Worker::load(GuildId guild, Entry& entry) {
           return failAll(makeError(ErrorKind::kInternal, "cannot create the guild's VM"));
         }
         e.vm = std::move(created).value();
-        e.vm->setFaultHandler([this, guild](const std::string& what) {
-          // Raised inside the VM's own event handling: destroy it once the current handler returns.
-          post([this, guild, what] { fault(guild, what); });
+        e.vm->setFaultHandler([this, guild, generation](const std::string& what) {
+          // Raised inside the VM's own event handling: destroy it once the current handler returns, unless
+          // it is gone by then (a fresh VM in its place has done nothing wrong).
+          post([this, guild, generation, what] {
+            auto at = vms_.find(guild);
+            if (at != vms_.end() && at->second->generation == generation) fault(guild, what);
+          });
         });
         resident_.fetch_add(1, std::memory_order_relaxed);
         if (options_.metrics.vmsCreated != nullptr) options_.metrics.vmsCreated->inc();
@@ -146,12 +168,15 @@ void Worker::load(GuildId guild, Entry& entry) {
           }
         });
         // The VM queues what arrives while its templates run their init chunks.
-        for (auto& [action, failed] : waiting) {
+        for (std::size_t i = 0; i < waiting.size(); ++i) {
           try {
-            action(*e.vm);
+            waiting[i].first(*e.vm);
           } catch (const std::exception& ex) {
-            fault(guild, ex.what());
-            failed(makeError(ErrorKind::kInternal, "internal error while handling the guild's request"));
+            fault(guild, ex.what());  // destroys the VM: what waited behind this action cannot run on it
+            waiting[i].second(makeError(ErrorKind::kInternal, "internal error while handling the guild's request"));
+            for (std::size_t j = i + 1; j < waiting.size(); ++j) {
+              waiting[j].second(makeError(ErrorKind::kUnavailable, "the guild's VM was destroyed by an internal fault"));
+            }
             return;
           }
         }
@@ -175,6 +200,7 @@ void Worker::destroy(GuildId guild, const char* why) {
   const bool hadVm = entry->vm != nullptr;
   auto waiting = std::move(entry->waiting);
   if (hadVm) {
+    countDropped(*entry);
     TW_LOG_INFO("guild {}: destroying its VM on worker {}: {}", guild.value, options_.id, why);
     entry->vm.reset();  // kills its tasks: their callers get errors
     resident_.fetch_sub(1, std::memory_order_relaxed);
@@ -192,6 +218,14 @@ void Worker::fault(GuildId guild, const std::string& what) {
   destroy(guild, "an internal fault");
 }
 
+void Worker::countDropped(Entry& entry) {
+  const std::uint64_t dropped = entry.vm->stats().droppedCompletions;
+  if (dropped > entry.droppedCounted && options_.metrics.droppedCompletions != nullptr) {
+    options_.metrics.droppedCompletions->inc(dropped - entry.droppedCounted);
+  }
+  entry.droppedCounted = dropped;
+}
+
 void Worker::refreshFigures() {
   std::size_t bytes = 0;
   std::size_t busy = 0;
@@ -199,6 +233,7 @@ void Worker::refreshFigures() {
     if (!entry->vm) continue;
     bytes += entry->vm->stats().memoryBytes;
     if (!entry->vm->idle()) ++busy;
+    countDropped(*entry);
   }
   memoryBytes_.store(bytes, std::memory_order_relaxed);
   busyVms_.store(busy, std::memory_order_relaxed);

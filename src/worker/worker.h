@@ -10,8 +10,9 @@
 // methods marked "worker thread") runs on the worker's own thread.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -58,8 +59,7 @@ struct WorkerMetrics {
   metrics::Counter* vmsCreated = nullptr;
   metrics::Counter* vmsDestroyed = nullptr;
   metrics::Counter* faults = nullptr;
-  metrics::Counter* droppedCompletions = nullptr;
-  metrics::Family<metrics::Counter>* outcomes = nullptr;  // by kind ("ok" or the error kind)
+  metrics::Counter* droppedCompletions = nullptr;  // plugin completions for tasks already gone
 };
 
 struct WorkerOptions {
@@ -118,12 +118,18 @@ class Worker {
   void destroy(GuildId guild, const char* why);   // worker thread
   void fault(GuildId guild, const std::string& what);  // worker thread
   void refreshFigures();                          // worker thread
+  void countDropped(Entry& entry);                // worker thread: adds the VM's new dropped completions
   void afterWork(GuildId guild);                  // worker thread: tidy up after an action or completion
+  void housekeep();                               // worker thread: the periodic refresh, re-armed each time
+
+  static constexpr std::chrono::milliseconds kHousekeepingPeriod{100};
 
   WorkerOptions options_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  boost::asio::steady_timer housekeeping_{io_};
   std::unordered_map<GuildId, std::unique_ptr<Entry>> vms_;  // worker thread only
+  std::uint64_t generations_ = 0;                             // worker thread only
   std::atomic<std::size_t> resident_{0};
   std::atomic<std::size_t> memoryBytes_{0};
   std::atomic<std::size_t> busyVms_{0};

@@ -1,6 +1,9 @@
 // The service through its real parts: a SQLite file in a temporary data directory, real worker threads, the
 // storage executor. One parameterised suite runs against every VM distribution strategy.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
 
 #include <filesystem>
 #include <future>
@@ -226,6 +229,50 @@ TEST_P(ServiceTest, ABrokenVmIsReplacedAndOtherGuildsNoticeNothing) {
   EXPECT_EQ(dispatch(kGuildB).at(0).valueJson, "2");  // B's VM and its state are intact
   ASSERT_TRUE(put(kGuildA, makeSpec("bomb", "return function() return 'fine' end")).ok());
   EXPECT_EQ(dispatch(kGuildA).at(0).valueJson, "\"fine\"");
+}
+
+TEST_P(ServiceTest, AVmThatBreaksInTheBackgroundIsDestroyedWithoutAnotherEvent) {
+  // The handler returns at once; the task it spawned then runs into the memory cap. Nothing else reaches the
+  // guild, yet its broken VM must not stay resident (the worker's housekeeping destroys it once idle).
+  const char* init = R"(return function()
+    task.spawn(function() task.wait(0.05) local t = {} for i = 1, 1e9 do t[i] = i end end)
+    return 'returned'
+  end)";
+  ASSERT_TRUE(put(kGuildA, makeSpec("late-bomb", init)).ok());
+  ASSERT_EQ(dispatch(kGuildA).at(0).valueJson, "\"returned\"");
+  auto residentA = [&] {
+    auto vms = await<std::vector<service::VmInfo>>([&](auto cb) { service_->listVms(cb); });
+    EXPECT_TRUE(vms.ok());
+    if (!vms.ok()) return false;
+    return std::any_of(vms.value().begin(), vms.value().end(), [](const auto& v) { return v.guild == kGuildA; });
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (residentA() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(residentA());
+  EXPECT_EQ(dispatch(kGuildA).at(0).valueJson, "\"returned\"");  // a fresh VM serves the next event
+}
+
+TEST_P(ServiceTest, ACorruptStoredKvValueIsAnInternalErrorNotAMemoryError) {
+  ASSERT_TRUE(put(kGuildA, makeSpec("reader", "return function(e, ctx) return ctx.kv:get('k') end", {"MESSAGE_CREATE"},
+                                    {"kv:read"})).ok());
+  // Damage the row behind the service's back, through SQLite itself (WAL lets a second connection write).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "template-worker.db").c_str(), &db), SQLITE_OK);
+  const std::string sql = "INSERT INTO kv (guild_id, scope, key, value, size_bytes) VALUES (" +
+                          std::to_string(static_cast<std::int64_t>(kGuildA.value)) + ", '', 'k', '{not json', 9)";
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  const std::string message = err != nullptr ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+  auto r = dispatch(kGuildA);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].ok);
+  EXPECT_EQ(r[0].error.kind, ErrorKind::kInternal) << r[0].error.message;
+  EXPECT_NE(r[0].error.message.find("not valid JSON"), std::string::npos) << r[0].error.message;
 }
 
 TEST_P(ServiceTest, HandlersPastTheReturnWaitAreReportedStillRunning) {

@@ -1,5 +1,6 @@
 #include "plugins/kv/kv.h"
 
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -36,8 +37,29 @@ struct Reply {
   KvStore::Entries entries;          // list
 };
 
+// Pushes a stored JSON value. No C++ object with a destructor may be alive when a Lua call can raise, so the
+// decoder's Status ends here, and the message is kept in a fixed buffer for failCorrupt.
+thread_local char corruptMessage[256];
+bool pushStored(lua_State* L, const std::string& json) {
+  const Status s = events::pushJson(L, json);
+  if (s.ok()) return true;
+  std::snprintf(corruptMessage, sizeof corruptMessage, "kv: the stored value is not valid JSON: %s",
+                s.error().message.c_str());
+  return false;
+}
+
+// Replaces what was pushed with the failure triple (false, message, kind) the script's side turns into an error.
+int failCorrupt(lua_State* L, int base) {
+  lua_settop(L, base);
+  lua_pushboolean(L, 0);
+  lua_pushstring(L, corruptMessage);
+  lua_pushinteger(L, static_cast<lua_Integer>(ErrorKind::kInternal));
+  return 3;
+}
+
 int pushReply(lua_State* L, void* data) {
   auto* r = static_cast<Reply*>(data);
+  const int base = lua_gettop(L);
   if (!r->ok) {
     lua_pushboolean(L, 0);
     lua_pushlstring(L, r->message.data(), r->message.size());
@@ -49,8 +71,8 @@ int pushReply(lua_State* L, void* data) {
     case Op::kGet:
       if (!r->value) {
         lua_pushnil(L);
-      } else if (Status s = events::pushJson(L, *r->value); !s.ok()) {
-        return luaL_error(L, "kv: stored value is not valid JSON: %s", s.error().message.c_str());
+      } else if (!pushStored(L, *r->value)) {
+        return failCorrupt(L, base);
       }
       return 2;
     case Op::kSet: return 1;
@@ -62,9 +84,7 @@ int pushReply(lua_State* L, void* data) {
         lua_createtable(L, 0, 2);
         lua_pushlstring(L, key.data(), key.size());
         lua_setfield(L, -2, "key");
-        if (Status s = events::pushJson(L, value); !s.ok()) {
-          return luaL_error(L, "kv: stored value is not valid JSON: %s", s.error().message.c_str());
-        }
+        if (!pushStored(L, value)) return failCorrupt(L, base);
         lua_setfield(L, -2, "value");
         lua_rawseti(L, -2, ++i);
       }
