@@ -38,8 +38,8 @@ bool StackArena::addChunk() {
   chunks_.push_back(Chunk{base});
   highWater_.resize(chunks_.size() * kSlotsPerChunk, 0);
   for (std::size_t i = kSlotsPerChunk; i-- > 0;) free_.push_back(first + static_cast<std::uint32_t>(i));
-  if (base < lo_) lo_ = base;
-  if (base + kChunkBytes > hi_) hi_ = base + kChunkBytes;
+  if (base < lo_.load(std::memory_order_relaxed)) lo_.store(base, std::memory_order_relaxed);
+  if (base + kChunkBytes > hi_.load(std::memory_order_relaxed)) hi_.store(base + kChunkBytes, std::memory_order_relaxed);
   return true;
 }
 

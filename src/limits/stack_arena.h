@@ -12,6 +12,7 @@
 // Threading: thread-safe (one mutex; taken once per coroutine creation and destruction).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -40,7 +41,7 @@ class StackArena {
   void release(void* p, std::size_t bytes);
   bool owns(const void* p) const {
     const auto a = reinterpret_cast<std::uintptr_t>(p);
-    return a >= lo_ && a < hi_ && ownsSlow(a);
+    return a >= lo_.load(std::memory_order_relaxed) && a < hi_.load(std::memory_order_relaxed) && ownsSlow(a);
   }
 
   std::size_t slotsInUse() const;
@@ -58,9 +59,11 @@ class StackArena {
   std::vector<std::uint32_t> highWater_;  // guarded by mu_: bytes ever touched, per slot
   std::size_t inUse_ = 0;               // guarded by mu_
   bool exhausted_ = false;              // guarded by mu_
-  // Bounds of all chunks, for a lock-free fast reject in owns(); written under mu_.
-  volatile std::uintptr_t lo_ = ~std::uintptr_t{0};
-  volatile std::uintptr_t hi_ = 0;
+  // Bounds of all chunks, for a lock-free fast reject in owns(); written under mu_. Relaxed is enough: a
+  // pointer this arena handed out was published to its reader together with (after) the bounds that cover it,
+  // and a stale bound only sends a foreign pointer to the locked slow path.
+  std::atomic<std::uintptr_t> lo_{~std::uintptr_t{0}};
+  std::atomic<std::uintptr_t> hi_{0};
 };
 
 }  // namespace tw::limits
