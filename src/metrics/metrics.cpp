@@ -1,5 +1,6 @@
 #include "metrics/metrics.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -92,10 +93,13 @@ std::vector<double> Registry::latencyBuckets() {
 }
 
 namespace {
+// The shortest text that reads back as v (0.00025, not 0.00025000000000000001).
 std::string number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : "NaN";
 }
 void header(std::string& out, const std::string& name, const std::string& help, const char* type) {
   out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
