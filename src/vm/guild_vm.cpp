@@ -570,16 +570,18 @@ void GuildVm::exec(std::string code, bool luau, std::vector<std::string> capabil
   auto fail = [&](Error e) { complete(state, 0, TemplateOutcome{"exec", false, "null", std::move(e), {}}); };
   TemplateSlot& slot = execSlot(capabilities, luau);
   std::shared_ptr<const std::string> lowered;
+  bool lowerFailed = false;
   if (luau && code.size() <= config_->sandbox.maxChunkBytes) {
     auto out = lowerLuau(config_->luauCache.get(), code, "exec.luau");
     if (out.ok()) {
       lowered = std::move(out).value();
     } else {
+      lowerFailed = true;
       fail(std::move(out).error());
     }
   }
-  if (state->reported) {
-    // the Luau syntax error is reported
+  if (lowerFailed) {
+    // the Luau syntax error is reported; the raw Luau text must not go on to Lua's compiler
   } else if (broken()) {
     fail(makeError(ErrorKind::kInternal, "the guild VM is broken and will be recreated"));
   } else if (code.size() > config_->sandbox.maxChunkBytes) {
