@@ -262,9 +262,29 @@ TEST_F(ApiIntegrationTest, ExecRunsLuau) {
   start();
   TestResponse luau = call(verb::post, guildPath(kGuild, "/exec"),
                            R"({"code":"local x: number = 2\nx += 3\nreturn x","language":"luau"})");
-  if (luau.body.find("not available") != std::string::npos) GTEST_SKIP() << "the service has no Luau yet: " << luau.body;
   EXPECT_EQ(luau.status, 200u);
   EXPECT_EQ(luau.body, R"({"ok":true,"value":5})");
+  TestResponse bad = call(verb::post, guildPath(kGuild, "/exec"), R"({"code":"local = 1","language":"luau"})");
+  EXPECT_EQ(bad.status, 200u);
+  EXPECT_EQ(bad.body,
+            R"({"ok":false,"error":{"kind":"syntax_error","message":"exec.luau:1:7: expected a name for the local variable near '='"}})");
+}
+
+TEST_F(ApiIntegrationTest, LuauTemplatesArePutAndDispatched) {
+  start();
+  const std::string path = guildPath(kGuild, "/templates/lu");
+  TestResponse ok = call(verb::put, path,
+                         R"({"files":{"init.luau":"local n: number = 0\nreturn function(e)\n  n += 1\n  return `{e.data.content} #{n}`\nend"},)"
+                         R"("events":["MESSAGE_CREATE"]})");
+  ASSERT_EQ(ok.status, 200u) << ok.body;
+  TestResponse r = call(verb::post, guildPath(kGuild, "/events"), R"({"name":"MESSAGE_CREATE","data":{"content":"hi"}})");
+  EXPECT_EQ(r.body, R"({"results":[{"template":"lu","ok":true,"value":"hi #1"}]})");
+  TestResponse bad = call(verb::put, guildPath(kGuild, "/templates/lubad"),
+                          R"({"files":{"init.luau":"local x = 1\nif x x = 2 end"},"events":["MESSAGE_CREATE"]})");
+  EXPECT_EQ(bad.status, 422u) << bad.body;
+  EXPECT_EQ(errorKind(bad), "syntax_error");
+  EXPECT_NE(parse(bad).at("error").at("message").as_string().find("init.luau:2:6: expected 'then'"), std::string::npos)
+      << bad.body;
 }
 
 TEST_F(ApiIntegrationTest, MissingCapabilitiesAreDenied) {
