@@ -47,6 +47,7 @@ only="dispatch,fairness,kill"
 out=""
 build=1
 bin=""
+bin_given=0
 if [ "$(nproc)" -ge 2 ]; then server_cpus=0; client_cpus=1; else server_cpus=""; client_cpus=""; fi
 fair_server_cpus=""
 nice_level=""
@@ -67,7 +68,7 @@ while [ $# -gt 0 ]; do
     --only) only="${2:?}"; shift ;;
     --out) out="${2:?}"; shift ;;
     --no-build) build=0 ;;
-    --bin) bin="${2:?}"; build=0; shift ;;
+    --bin) bin="${2:?}"; build=0; bin_given=1; shift ;;
     -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -248,7 +249,7 @@ say "== template-worker HTTP figures, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs
 say "   servers on CPUs '${server_cpus:-any}' (fairness, kill: '${fair_server_cpus:-any}'), wrk/curl on CPUs '${client_cpus:-any}'${nice_level:+, nice $nice_level}; ours: workers $workers, http_threads $http_threads; nginx: worker_processes $workers"
 say "   commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), binary $bin; raw outputs in $out/"
 # Others may be editing the tree: a build here compiles their uncommitted changes too. Keep the evidence.
-if dirty="$(git status --porcelain -- src CMakeLists.txt cmake 2>/dev/null)" && [ -n "$dirty" ]; then
+if [ "$bin_given" = 0 ] && dirty="$(git status --porcelain -- src CMakeLists.txt cmake 2>/dev/null)" && [ -n "$dirty" ]; then
   git diff -- src CMakeLists.txt cmake >"$out/uncommitted-src.diff" 2>/dev/null || true
   say "   uncommitted changes under src/ at start (binary built $(date -u -r "$bin" +%H:%MZ)): $(echo "$dirty" | wc -l) file(s), diff in $out/uncommitted-src.diff"
 fi
