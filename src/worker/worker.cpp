@@ -97,6 +97,12 @@ void Worker::stop() {
 }
 
 void Worker::withVm(GuildId guild, VmAction action, Failure failed) {
+  if (auto found = vms_.find(guild);
+      found != vms_.end() && found->second->vm && found->second->vm->broken() && found->second->vm->idle()) {
+    // Broken since the last housekeeping pass: replace it now rather than answer with an error. The guild
+    // stays placed here (no onGuildLeft): the new VM is created just below.
+    destroy(guild, "the guild VM broke (memory limit or fault)", /*guildLeaves=*/false);
+  }
   auto& slot = vms_[guild];
   if (!slot) {
     slot = std::make_unique<Entry>();
@@ -192,7 +198,7 @@ void Worker::afterWork(GuildId guild) {
   refreshFigures();
 }
 
-void Worker::destroy(GuildId guild, const char* why) {
+void Worker::destroy(GuildId guild, const char* why, bool guildLeaves) {
   auto it = vms_.find(guild);
   if (it == vms_.end()) return;
   std::unique_ptr<Entry> entry = std::move(it->second);
@@ -209,7 +215,7 @@ void Worker::destroy(GuildId guild, const char* why) {
   entry.reset();
   for (auto& [action, failed] : waiting) failed(makeError(ErrorKind::kUnavailable, why));
   refreshFigures();
-  if (options_.onGuildLeft) options_.onGuildLeft(guild);
+  if (guildLeaves && options_.onGuildLeft) options_.onGuildLeft(guild);
 }
 
 void Worker::fault(GuildId guild, const std::string& what) {

@@ -115,7 +115,8 @@ class Worker {
 
   void run();                                     // worker thread
   void load(GuildId guild, Entry& entry);         // worker thread
-  void destroy(GuildId guild, const char* why);   // worker thread
+  // Worker thread. guildLeaves: tell the strategy the guild may be placed elsewhere now.
+  void destroy(GuildId guild, const char* why, bool guildLeaves = true);
   void fault(GuildId guild, const std::string& what);  // worker thread
   void refreshFigures();                          // worker thread
   void countDropped(Entry& entry);                // worker thread: adds the VM's new dropped completions

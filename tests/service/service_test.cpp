@@ -254,6 +254,28 @@ TEST_P(ServiceTest, AVmThatBreaksInTheBackgroundIsDestroyedWithoutAnotherEvent) 
   EXPECT_EQ(dispatch(kGuildA).at(0).valueJson, "\"returned\"");  // a fresh VM serves the next event
 }
 
+TEST_P(ServiceTest, TheEventAfterAMemoryErrorGetsAFreshVmAtOnce) {
+  // The handler pauses once (so the VM breaks outside the action that started it), then runs out of memory.
+  // The very next event, long before any housekeeping pass, must run in a fresh VM, not fail as internal.
+  const char* init = R"(local n = 0
+  return function(e)
+    n = n + 1
+    if e.data.content == 'bomb' then task.wait(0.01) local t = {} for i = 1, 1e9 do t[i] = i end end
+    return n
+  end)";
+  ASSERT_TRUE(put(kGuildA, makeSpec("t", init)).ok());
+  EXPECT_EQ(dispatch(kGuildA).at(0).valueJson, "1");
+  for (int round = 0; round < 3; ++round) {
+    auto bombed = dispatch(kGuildA, event("MESSAGE_CREATE", R"({"content":"bomb"})"));
+    ASSERT_EQ(bombed.size(), 1u);
+    EXPECT_EQ(bombed[0].error.kind, ErrorKind::kMemoryLimit) << bombed[0].error.message;
+    auto next = dispatch(kGuildA);
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_TRUE(next[0].ok) << kindName(next[0].error.kind) << ": " << next[0].error.message;
+    EXPECT_EQ(next[0].valueJson, "1");  // a fresh VM: its counter starts again
+  }
+}
+
 TEST_P(ServiceTest, ACorruptStoredKvValueIsAnInternalErrorNotAMemoryError) {
   ASSERT_TRUE(put(kGuildA, makeSpec("reader", "return function(e, ctx) return ctx.kv:get('k') end", {"MESSAGE_CREATE"},
                                     {"kv:read"})).ok());
