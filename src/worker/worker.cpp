@@ -39,6 +39,8 @@ struct Worker::Entry {
   std::int64_t createdAtMs = 0;
   std::int64_t lastUsedAtMs = 0;
   std::uint64_t droppedCounted = 0;  // the VM's dropped completions already added to the metric
+  std::size_t countedBytes = 0;      // this entry's share of totalBytes_
+  bool countedBusy = false;          // this entry's share of totalBusy_
 };
 
 Worker::Worker(WorkerOptions options)
@@ -194,8 +196,10 @@ void Worker::afterWork(GuildId guild) {
   auto it = vms_.find(guild);
   if (it != vms_.end() && it->second->vm && it->second->vm->broken() && it->second->vm->idle()) {
     destroy(guild, "the guild VM broke (memory limit or fault)");
+  } else if (it != vms_.end()) {
+    account(*it->second);  // only this guild: a scan of every VM per event costs O(VMs) (0.6 ms at 10 000)
   }
-  refreshFigures();
+  publishFigures();
 }
 
 void Worker::destroy(GuildId guild, const char* why, bool guildLeaves) {
@@ -205,6 +209,8 @@ void Worker::destroy(GuildId guild, const char* why, bool guildLeaves) {
   vms_.erase(it);
   const bool hadVm = entry->vm != nullptr;
   auto waiting = std::move(entry->waiting);
+  totalBytes_ -= entry->countedBytes;
+  totalBusy_ -= entry->countedBusy ? 1 : 0;
   if (hadVm) {
     countDropped(*entry);
     TW_LOG_INFO("guild {}: destroying its VM on worker {}: {}", guild.value, options_.id, why);
@@ -214,7 +220,7 @@ void Worker::destroy(GuildId guild, const char* why, bool guildLeaves) {
   }
   entry.reset();
   for (auto& [action, failed] : waiting) failed(makeError(ErrorKind::kUnavailable, why));
-  refreshFigures();
+  publishFigures();
   if (guildLeaves && options_.onGuildLeft) options_.onGuildLeft(guild);
 }
 
@@ -232,17 +238,24 @@ void Worker::countDropped(Entry& entry) {
   entry.droppedCounted = dropped;
 }
 
+void Worker::account(Entry& entry) {
+  const std::size_t bytes = entry.vm ? entry.vm->stats().memoryBytes : 0;
+  const bool busy = entry.vm && !entry.vm->idle();
+  totalBytes_ = totalBytes_ - entry.countedBytes + bytes;
+  totalBusy_ = totalBusy_ - (entry.countedBusy ? 1 : 0) + (busy ? 1 : 0);
+  entry.countedBytes = bytes;
+  entry.countedBusy = busy;
+  if (entry.vm) countDropped(entry);
+}
+
+void Worker::publishFigures() {
+  memoryBytes_.store(totalBytes_, std::memory_order_relaxed);
+  busyVms_.store(totalBusy_, std::memory_order_relaxed);
+}
+
 void Worker::refreshFigures() {
-  std::size_t bytes = 0;
-  std::size_t busy = 0;
-  for (auto& [guild, entry] : vms_) {
-    if (!entry->vm) continue;
-    bytes += entry->vm->stats().memoryBytes;
-    if (!entry->vm->idle()) ++busy;
-    countDropped(*entry);
-  }
-  memoryBytes_.store(bytes, std::memory_order_relaxed);
-  busyVms_.store(busy, std::memory_order_relaxed);
+  for (auto& [guild, entry] : vms_) account(*entry);
+  publishFigures();
 }
 
 bool Worker::destroyVm(GuildId guild, const char* why) {

@@ -118,7 +118,9 @@ class Worker {
   // Worker thread. guildLeaves: tell the strategy the guild may be placed elsewhere now.
   void destroy(GuildId guild, const char* why, bool guildLeaves = true);
   void fault(GuildId guild, const std::string& what);  // worker thread
-  void refreshFigures();                          // worker thread
+  void refreshFigures();                          // worker thread: recounts every VM (housekeeping)
+  void account(Entry& entry);                     // worker thread: updates the totals with one VM's figures
+  void publishFigures();                          // worker thread: totals -> the thread-safe figures
   void countDropped(Entry& entry);                // worker thread: adds the VM's new dropped completions
   void afterWork(GuildId guild);                  // worker thread: tidy up after an action or completion
   void housekeep();                               // worker thread: the periodic refresh, re-armed each time
@@ -131,6 +133,8 @@ class Worker {
   boost::asio::steady_timer housekeeping_{io_};
   std::unordered_map<GuildId, std::unique_ptr<Entry>> vms_;  // worker thread only
   std::uint64_t generations_ = 0;                             // worker thread only
+  std::size_t totalBytes_ = 0;                                // worker thread only: sum of countedBytes
+  std::size_t totalBusy_ = 0;                                 // worker thread only: entries countedBusy
   std::atomic<std::size_t> resident_{0};
   std::atomic<std::size_t> memoryBytes_{0};
   std::atomic<std::size_t> busyVms_{0};
