@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/ids.h"
@@ -118,8 +119,7 @@ class Worker {
   // Worker thread. guildLeaves: tell the strategy the guild may be placed elsewhere now.
   void destroy(GuildId guild, const char* why, bool guildLeaves = true);
   void fault(GuildId guild, const std::string& what);  // worker thread
-  void refreshFigures();                          // worker thread: recounts every VM (housekeeping)
-  void account(Entry& entry);                     // worker thread: updates the totals with one VM's figures
+  void account(GuildId guild, Entry& entry);      // worker thread: updates the totals with one VM's figures
   void publishFigures();                          // worker thread: totals -> the thread-safe figures
   void countDropped(Entry& entry);                // worker thread: adds the VM's new dropped completions
   void afterWork(GuildId guild);                  // worker thread: tidy up after an action or completion
@@ -135,6 +135,7 @@ class Worker {
   std::uint64_t generations_ = 0;                             // worker thread only
   std::size_t totalBytes_ = 0;                                // worker thread only: sum of countedBytes
   std::size_t totalBusy_ = 0;                                 // worker thread only: entries countedBusy
+  std::unordered_set<GuildId> active_;                        // worker thread only: the countedBusy guilds
   std::atomic<std::size_t> resident_{0};
   std::atomic<std::size_t> memoryBytes_{0};
   std::atomic<std::size_t> busyVms_{0};
