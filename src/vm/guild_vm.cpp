@@ -139,6 +139,16 @@ Status GuildVm::init(const plugins::PluginRegistry& plugins, plugins::KvStore* k
 GuildVm::~GuildVm() {
   if (L_ == nullptr) return;
   if (scheduler_) scheduler_->killAll("the guild VM was destroyed");
+  // A dispatch cut short by an exception (a fault: the worker answers its caller) never unpinned its run, so
+  // the run's onTasksEnded, which holds the DispatchState that holds the run, never fired: drop it, or the
+  // pair leaks with the VM.
+  std::vector<std::shared_ptr<Run>> unfinished;
+  for (auto& [id, weak] : liveRuns_) {
+    if (auto run = weak.lock()) unfinished.push_back(std::move(run));
+  }
+  liveRuns_.clear();
+  for (auto& run : unfinished) run->onTasksEnded = nullptr;
+  unfinished.clear();
   pending_.clear();
   scheduler_.reset();
   lua_close(L_);
