@@ -154,6 +154,15 @@ GuildVm::~GuildVm() {
   lua_close(L_);
 }
 
+void GuildVm::collectAfterWork() {
+  if (!idle() || broken()) return;
+  MemoryBudget::HostScope host(*budget_);
+  (void)sandbox::protect(L_, [](lua_State* S) {
+    lua_gc(S, LUA_GCSTEP, 0);
+    return 0;
+  });
+}
+
 bool GuildVm::broken() const { return faulted_ || budget_->limitHit(); }
 
 void GuildVm::setFaultHandler(std::function<void(const std::string&)> handler) {

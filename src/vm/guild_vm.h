@@ -111,6 +111,10 @@ class GuildVm final : private sandbox::SandboxHost {
   bool broken() const;
   // True when nothing runs or waits in this VM.
   bool idle() const { return scheduler_->taskCount() == 0 && pending_.empty(); }
+  // Worker thread, with no Lua running: when idle, one young collection frees what the last event left (the
+  // handler's coroutine, the event's tables) while it is still in cache, instead of letting thousands of
+  // VMs each hold their garbage until their own next collection.
+  void collectAfterWork();
   VmStats stats() const;
 
  private:

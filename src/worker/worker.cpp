@@ -205,6 +205,7 @@ void Worker::afterWork(GuildId guild) {
   if (it != vms_.end() && it->second->vm && it->second->vm->broken() && it->second->vm->idle()) {
     destroy(guild, "the guild VM broke (memory limit or fault)");
   } else if (it != vms_.end()) {
+    if (it->second->vm) it->second->vm->collectAfterWork();
     account(guild, *it->second);  // only this guild: a scan of every VM per event costs O(VMs) (0.6 ms at 10 000)
   }
   publishFigures();
