@@ -273,7 +273,6 @@ void Worker::publishFigures() {
   busyVms_.store(totalBusy_, std::memory_order_relaxed);
 }
 
-
 bool Worker::destroyVm(GuildId guild, const char* why) {
   const bool resident = vms_.count(guild) != 0;
   destroy(guild, why);
