@@ -41,6 +41,9 @@ struct Worker::Entry {
   std::uint64_t droppedCounted = 0;  // the VM's dropped completions already added to the metric
   std::size_t countedBytes = 0;      // this entry's share of totalBytes_
   bool countedBusy = false;          // this entry's share of totalBusy_
+
+  // A VM that broke (memory limit, fault) and runs nothing any more: to be replaced.
+  bool brokenAndIdle() const { return vm && vm->broken() && vm->idle(); }
 };
 
 Worker::Worker(WorkerOptions options)
@@ -65,7 +68,7 @@ void Worker::housekeep() {
       auto it = vms_.find(g);
       if (it == vms_.end()) continue;
       Entry& e = *it->second;
-      if (e.vm && e.vm->broken() && e.vm->idle()) {
+      if (e.brokenAndIdle()) {
         destroy(g, "the guild VM broke (memory limit or fault)");
       } else {
         account(g, e);
@@ -107,8 +110,7 @@ void Worker::stop() {
 }
 
 void Worker::withVm(GuildId guild, VmAction action, Failure failed) {
-  if (auto found = vms_.find(guild);
-      found != vms_.end() && found->second->vm && found->second->vm->broken() && found->second->vm->idle()) {
+  if (auto found = vms_.find(guild); found != vms_.end() && found->second->brokenAndIdle()) {
     // Broken since the last housekeeping pass: replace it now rather than answer with an error. The guild
     // stays placed here (no onGuildLeft): the new VM is created just below.
     destroy(guild, "the guild VM broke (memory limit or fault)", /*guildLeaves=*/false);
@@ -202,7 +204,7 @@ void Worker::load(GuildId guild, Entry& entry) {
 
 void Worker::afterWork(GuildId guild) {
   auto it = vms_.find(guild);
-  if (it != vms_.end() && it->second->vm && it->second->vm->broken() && it->second->vm->idle()) {
+  if (it != vms_.end() && it->second->brokenAndIdle()) {
     destroy(guild, "the guild VM broke (memory limit or fault)");
   } else if (it != vms_.end()) {
     if (it->second->vm) it->second->vm->collectAfterWork();
@@ -224,7 +226,7 @@ void Worker::destroy(GuildId guild, const char* why, bool guildLeaves) {
     active_.erase(guild);
   }
   if (hadVm) {
-    countDropped(*entry);
+    countDropped(*entry, entry->vm->stats().droppedCompletions);
     TW_LOG_INFO("guild {}: destroying its VM on worker {}: {}", guild.value, options_.id, why);
     entry->vm.reset();  // kills its tasks: their callers get errors
     resident_.fetch_sub(1, std::memory_order_relaxed);
@@ -242,8 +244,7 @@ void Worker::fault(GuildId guild, const std::string& what) {
   destroy(guild, "an internal fault");
 }
 
-void Worker::countDropped(Entry& entry) {
-  const std::uint64_t dropped = entry.vm->stats().droppedCompletions;
+void Worker::countDropped(Entry& entry, std::uint64_t dropped) {
   if (dropped > entry.droppedCounted && options_.metrics.droppedCompletions != nullptr) {
     options_.metrics.droppedCompletions->inc(dropped - entry.droppedCounted);
   }
@@ -251,7 +252,8 @@ void Worker::countDropped(Entry& entry) {
 }
 
 void Worker::account(GuildId guild, Entry& entry) {
-  const std::size_t bytes = entry.vm ? entry.vm->stats().memoryBytes : 0;
+  const vm::VmStats stats = entry.vm ? entry.vm->stats() : vm::VmStats{};
+  const std::size_t bytes = stats.memoryBytes;
   const bool busy = entry.vm && !entry.vm->idle();
   totalBytes_ = totalBytes_ - entry.countedBytes + bytes;
   if (busy != entry.countedBusy) {
@@ -265,7 +267,7 @@ void Worker::account(GuildId guild, Entry& entry) {
   }
   entry.countedBytes = bytes;
   entry.countedBusy = busy;
-  if (entry.vm) countDropped(entry);
+  if (entry.vm) countDropped(entry, stats.droppedCompletions);
 }
 
 void Worker::publishFigures() {

@@ -121,7 +121,8 @@ class Worker {
   void fault(GuildId guild, const std::string& what);  // worker thread
   void account(GuildId guild, Entry& entry);      // worker thread: updates the totals with one VM's figures
   void publishFigures();                          // worker thread: totals -> the thread-safe figures
-  void countDropped(Entry& entry);                // worker thread: adds the VM's new dropped completions
+  // Worker thread: adds the VM's dropped completions (its running total `dropped`) not yet counted.
+  void countDropped(Entry& entry, std::uint64_t dropped);
   void afterWork(GuildId guild);                  // worker thread: tidy up after an action or completion
   void housekeep();                               // worker thread: the periodic refresh, re-armed each time
 
