@@ -33,7 +33,7 @@ Strategy::~Strategy() { stop(); }
 std::shared_ptr<worker::Worker> Strategy::makeWorker(int id) {
   worker::WorkerOptions options = template_;
   options.id = id;
-  options.onGuildLeft = [this](GuildId guild) { onGuildLeft(guild); };
+  options.onGuildLeft = [this](worker::Worker& from, GuildId guild) { onGuildLeft(from, guild); };
   return std::make_shared<worker::Worker>(std::move(options));
 }
 
@@ -48,7 +48,7 @@ void Strategy::postPlaced(GuildId guild, Placement& placement, WorkerAction acti
     }
     action(*w);
     // The action may have left nothing behind (a failed load, a destroy): the guild may leave.
-    if (!w->hosts(guild)) onGuildLeft(guild);
+    if (!w->hosts(guild)) onGuildLeft(*w, guild);
   });
 }
 
@@ -90,10 +90,13 @@ bool Strategy::postIfPlaced(GuildId guild, WorkerAction action) {
   return true;
 }
 
-void Strategy::onGuildLeft(GuildId guild) {
+void Strategy::onGuildLeft(worker::Worker& from, GuildId guild) {
   std::lock_guard lock(mu_);
   auto it = placed_.find(guild);
-  if (it == placed_.end() || it->second.pending != 0 || it->second.worker->hosts(guild)) return;
+  // A late report (the guild left `from`, and has since been placed on another worker) changes nothing;
+  // asking the other worker whether it hosts the guild would read its state from the wrong thread.
+  if (it == placed_.end() || it->second.worker.get() != &from) return;
+  if (it->second.pending != 0 || from.hosts(guild)) return;
   std::shared_ptr<worker::Worker> w = std::move(it->second.worker);
   placed_.erase(it);
   if (kind_ == StrategyKind::kThreadPool) {

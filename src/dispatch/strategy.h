@@ -62,7 +62,7 @@ class Strategy {
     std::shared_ptr<worker::Worker> worker;
     std::size_t pending = 0;  // actions posted but not yet started on the worker
   };
-  void onGuildLeft(GuildId guild);                   // worker thread
+  void onGuildLeft(worker::Worker& from, GuildId guild);  // on from's thread
   void postPlaced(GuildId guild, Placement& placement, WorkerAction action);  // REQUIRES: mu_ held
   std::shared_ptr<worker::Worker> makeWorker(int id);  // REQUIRES: mu_ held
 

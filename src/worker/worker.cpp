@@ -62,7 +62,7 @@ void Worker::housekeep() {
   // Only VMs that were busy when last accounted can have changed: an idle VM runs nothing (so its memory
   // stays put) and cannot break. Scanning just those keeps the pass cheap with 10 000 resident VMs.
   housekeeping_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+    if (ec || stopping_) return;
     const std::vector<GuildId> active(active_.begin(), active_.end());
     for (GuildId g : active) {
       auto it = vms_.find(g);
@@ -85,7 +85,7 @@ void Worker::run() {
   for (;;) {
     try {
       io_.run();
-      break;  // stopped
+      break;  // out of work: wound down by stop(), its VMs destroyed
     } catch (const std::exception& e) {
       // A failure outside any guild's action: this worker's own state is in doubt. Start its VMs afresh.
       TW_LOG_ERROR("worker {}: unexpected failure in its loop: {}; destroying its {} VMs", options_.id, e.what(),
@@ -96,20 +96,31 @@ void Worker::run() {
       for (GuildId g : guilds) destroy(g, "the worker recovered from a fault");
     }
   }
-  // Stopping: destroy the VMs here, on their own thread.
-  std::vector<GuildId> guilds;
-  for (auto& [guild, entry] : vms_) guilds.push_back(guild);
-  for (GuildId g : guilds) destroy(g, "the service is shutting down");
 }
 
 void Worker::stop() {
   if (stopped_.exchange(true)) return;
-  guard_.reset();
-  io_.stop();
+  // Not io_.stop(): a storage call in flight holds this loop's executor (tracked work) and posts its completion
+  // to it from a storage thread. Destroying io_ under that thread is a use-after-free, so the loop is wound
+  // down and left to run out of work instead; the completions then find their VMs gone and do nothing.
+  boost::asio::post(io_, [this] { windDown(); });
   thread_.join();
 }
 
+void Worker::windDown() {
+  stopping_ = true;
+  housekeeping_.cancel();
+  std::vector<GuildId> guilds;
+  for (auto& [guild, entry] : vms_) guilds.push_back(guild);
+  for (GuildId g : guilds) destroy(g, "the service is shutting down");
+  guard_.reset();
+}
+
 void Worker::withVm(GuildId guild, VmAction action, Failure failed) {
+  if (stopping_) {
+    failed(makeError(ErrorKind::kUnavailable, "the worker is stopping"));
+    return;
+  }
   if (auto found = vms_.find(guild); found != vms_.end() && found->second->brokenAndIdle()) {
     // Broken since the last housekeeping pass: replace it now rather than answer with an error. The guild
     // stays placed here (no onGuildLeft): the new VM is created just below.
@@ -151,7 +162,7 @@ void Worker::load(GuildId guild, Entry& entry) {
         auto failAll = [&](const Error& error) {
           vms_.erase(it);
           for (auto& [action, failed] : waiting) failed(error);
-          if (options_.onGuildLeft) options_.onGuildLeft(guild);
+          if (options_.onGuildLeft) options_.onGuildLeft(*this, guild);
         };
         if (!loaded.ok()) {
           TW_LOG_WARN("guild {}: cannot load its templates: {}", guild.value, loaded.error().message);
@@ -235,7 +246,7 @@ void Worker::destroy(GuildId guild, const char* why, bool guildLeaves) {
   entry.reset();
   for (auto& [action, failed] : waiting) failed(makeError(ErrorKind::kUnavailable, why));
   publishFigures();
-  if (guildLeaves && options_.onGuildLeft) options_.onGuildLeft(guild);
+  if (guildLeaves && options_.onGuildLeft) options_.onGuildLeft(*this, guild);
 }
 
 void Worker::fault(GuildId guild, const std::string& what) {

@@ -45,6 +45,8 @@ class Family;
 
 namespace tw::worker {
 
+class Worker;
+
 // What a worker reports about one of its VMs.
 struct VmSnapshot {
   GuildId guild;
@@ -72,8 +74,9 @@ struct WorkerOptions {
   storage::AsyncStorage* storage = nullptr;  // templates and kv; outlives the worker
   WorkerMetrics metrics;
   // Called on the worker thread when a guild has no VM and no queued work left here (the strategy may
-  // then place it elsewhere).
-  std::function<void(GuildId)> onGuildLeft;
+  // then place it elsewhere). Passes the reporting worker: by the time the report is handled the guild may
+  // already be placed on another one, whose state only that worker's thread may read.
+  std::function<void(Worker&, GuildId)> onGuildLeft;
 };
 
 class Worker {
@@ -108,7 +111,9 @@ class Worker {
   // True when no VM has work running or waiting (for draining).
   bool idle() const { return busyVms_.load(std::memory_order_relaxed) == 0; }
 
-  // Stops the loop and joins the thread; VMs are destroyed on the worker thread first. Idempotent.
+  // Winds the loop down and joins the thread: the VMs are destroyed on the worker thread, new actions are
+  // refused, and the loop runs until the storage calls still holding its executor have delivered. Call it
+  // from another thread. Idempotent.
   void stop();
 
  private:
@@ -125,6 +130,7 @@ class Worker {
   void countDropped(Entry& entry, std::uint64_t dropped);
   void afterWork(GuildId guild);                  // worker thread: tidy up after an action or completion
   void housekeep();                               // worker thread: the periodic refresh, re-armed each time
+  void windDown();                                // worker thread: the first step of stop()
 
   static constexpr std::chrono::milliseconds kHousekeepingPeriod{100};
 
@@ -140,6 +146,7 @@ class Worker {
   std::atomic<std::size_t> resident_{0};
   std::atomic<std::size_t> memoryBytes_{0};
   std::atomic<std::size_t> busyVms_{0};
+  bool stopping_ = false;                                     // worker thread only: set by windDown
   std::atomic<bool> stopped_{false};
   Thread thread_;
 };

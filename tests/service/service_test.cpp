@@ -333,6 +333,46 @@ TEST_P(ServiceTest, ManyGuildsFromManyThreads) {
   EXPECT_EQ(ok.load(), 40);
 }
 
+TEST_P(ServiceTest, DestroysRacingDispatchesOfOneGuildLoseNothing) {
+  // Each destroy makes the guild leave its worker; under thread-per-guild the next dispatch places it on a
+  // new worker while the old one may still be reporting the departure, or still be waiting for a template
+  // load. Every dispatch must be answered, by a VM or by the destroy that beat it; under TSan no worker may
+  // read another worker's state, nor be freed while a storage thread still holds its loop.
+  ASSERT_TRUE(put(kGuildA, makeSpec("t", "local n = 0 return function() n = n + 1 return n end")).ok());
+  std::atomic<bool> done{false};
+  std::thread destroyer([&] {
+    while (!done.load()) {
+      auto r = await<bool>([&](auto cb) { service_->destroyVm(kGuildA, cb); });
+      EXPECT_TRUE(r.ok());
+    }
+  });
+  int ran = 0;
+  int cutShort = 0;
+  for (int i = 0; i < 200; ++i) {
+    auto r = await<service::DispatchReply>([&](auto cb) { service_->dispatch(kGuildA, event(), cb); });
+    if (r.ok()) {
+      ASSERT_EQ(r->outcomes.size(), 1u);
+      if (r->outcomes[0].ok) {
+        ++ran;
+      } else {
+        EXPECT_EQ(r->outcomes[0].error.kind, ErrorKind::kUnavailable) << r->outcomes[0].error.message;
+        ++cutShort;
+      }
+    } else {
+      EXPECT_EQ(r.error().kind, ErrorKind::kUnavailable) << r.error().message;
+      ++cutShort;
+    }
+  }
+  done = true;
+  destroyer.join();
+  EXPECT_EQ(ran + cutShort, 200);
+  ASSERT_TRUE(await<bool>([&](auto cb) { service_->destroyVm(kGuildA, cb); }).ok());
+  EXPECT_EQ(dispatch(kGuildA).at(0).valueJson, "1");  // a fresh VM, and only one
+  auto vms = await<std::vector<service::VmInfo>>([&](auto cb) { service_->listVms(cb); });
+  ASSERT_TRUE(vms.ok());
+  EXPECT_EQ(vms->size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Strategies, ServiceTest,
                          ::testing::Values(dispatch::StrategyKind::kThreadPool, dispatch::StrategyKind::kThreadPerGuild),
                          [](const auto& param) {
