@@ -46,6 +46,7 @@ constexpr std::size_t kIoThreadStackBytes = std::size_t{8} << 20;
 // client is still uploading).
 constexpr std::chrono::milliseconds kLingerTime{1000};
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+constexpr std::size_t kInitialReadBuffer = 8 * 1024;  // per connection: a typical event in one read; grows for larger ones
 constexpr std::string_view kServerName = "template-worker";
 
 // Lets threads outside the server (workers, storage) post into its io_context, and stops them from doing so
@@ -149,7 +150,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // Safe from any thread: a copy made at construction, never written.
   const asio::any_io_executor& executor() const { return executor_; }
 
-  void start() { readHeader(); }
+  void start() {
+    // Room for a typical request (headers and a few KB of body) from the first read: a small buffer is
+    // filled 512 bytes per recvmsg at first.
+    buffer_.reserve(kInitialReadBuffer);
+    readHeader();
+  }
 
   // The server is stopping: close now when idle, else after the current response.
   void drain() {
