@@ -24,6 +24,7 @@ service::ServiceConfig serviceConfig(const config::Config& c) {
   s.workers = c.workers;
   s.workerStackBytes = c.workerStackBytes;
   s.timeSliceMicros = c.timeSliceMicros;
+  s.workerBatchScheduling = c.workerScheduling == "batch";
   s.vm.memoryLimitBytes = c.memoryLimitBytes;
   s.vm.executionTimeout = std::chrono::milliseconds(c.executionTimeoutMs);
   s.vm.sandbox.maxCoroutines = c.maxCoroutines;

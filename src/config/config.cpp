@@ -51,7 +51,7 @@ Status checkKnown(const toml::table& root, const std::string& file) {
       {"server", {"listen", "bearer_token", "http_threads", "max_body_bytes", "return_wait_ms", "drain_timeout_ms"}},
       {"runtime",
        {"strategy", "workers", "memory_limit_bytes", "execution_timeout_ms", "worker_stack_bytes", "time_slice_us",
-        "max_coroutines", "max_timers"}},
+        "worker_scheduling", "max_coroutines", "max_timers"}},
       {"storage", {"data_dir", "database", "durability"}},
       {"log", {"level"}},
       {"testing", {"fault_injection"}},
@@ -106,6 +106,7 @@ Status applyFile(const std::string& file, Config* c) {
   if (s = readInt(runtime, "execution_timeout_ms", file + " [runtime]", &c->executionTimeoutMs, 1, kMax); !s.ok()) return s;
   if (s = readInt(runtime, "worker_stack_bytes", file + " [runtime]", &c->workerStackBytes, 1 << 20, kMax); !s.ok()) return s;
   if (s = readInt(runtime, "time_slice_us", file + " [runtime]", &c->timeSliceMicros, 100, 1'000'000); !s.ok()) return s;
+  if (s = readString(runtime, "worker_scheduling", file + " [runtime]", &c->workerScheduling); !s.ok()) return s;
   if (s = readInt(runtime, "max_coroutines", file + " [runtime]", &c->maxCoroutines, 1, kMax); !s.ok()) return s;
   if (s = readInt(runtime, "max_timers", file + " [runtime]", &c->maxTimers, 1, kMax); !s.ok()) return s;
   const toml::table& storage = section("storage");
@@ -142,6 +143,9 @@ Status applyEnv(const std::map<std::string, std::string>& env, Config* c) {
 Status validate(const Config& c) {
   if (c.strategy != "thread-pool" && c.strategy != "thread-per-guild") {
     return bad("strategy", "'" + c.strategy + "' is not a strategy (thread-pool or thread-per-guild)");
+  }
+  if (c.workerScheduling != "batch" && c.workerScheduling != "normal") {
+    return bad("runtime.worker_scheduling", "must be \"batch\" or \"normal\"");
   }
   if (c.durability != "power-loss" && c.durability != "process-crash") {
     return bad("storage.durability", "must be \"power-loss\" or \"process-crash\"");

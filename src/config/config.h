@@ -4,7 +4,7 @@
 // File layout (every key optional; docs/operations.md lists them with their defaults):
 //   [server]   listen, bearer_token, http_threads, max_body_bytes, return_wait_ms, drain_timeout_ms
 //   [runtime]  strategy, workers, memory_limit_bytes, execution_timeout_ms, worker_stack_bytes, time_slice_us,
-//              max_coroutines, max_timers
+//              worker_scheduling, max_coroutines, max_timers
 //   [storage]  data_dir, database, durability
 //   [log]      level
 //   [testing]  fault_injection
@@ -39,6 +39,7 @@ struct Config {
   std::int64_t executionTimeoutMs = 600'000;               // MAX_TEMPLATES_EXECUTION_TIME
   std::size_t workerStackBytes = std::size_t{20} << 20;   // MAX_VM_THREAD_STACK_SIZE
   std::int64_t timeSliceMicros = 2000;
+  std::string workerScheduling = "batch";  // or "normal": the Linux scheduling policy of worker threads
   std::int64_t maxCoroutines = 1000;
   std::int64_t maxTimers = 1000;
   // [storage]

@@ -27,6 +27,7 @@ TEST(ConfigTest, DefaultsAreTheSeedsLimits) {
   EXPECT_EQ(c->executionTimeoutMs, 600'000);
   EXPECT_EQ(c->returnWaitMs, 60'000);
   EXPECT_EQ(c->strategy, "thread-pool");
+  EXPECT_EQ(c->workerScheduling, "batch");
 }
 
 TEST(ConfigTest, FlagsOverrideEnvironmentOverridesFile) {
@@ -77,6 +78,14 @@ TEST(ConfigTest, MistakesAreClearErrors) {
   EXPECT_NE(syntax.error().message.find(":1:"), std::string::npos) << syntax.error().message;
   auto strategy = load(std::nullopt, {{"TW_STRATEGY", "process-pool-please"}}, {});
   EXPECT_NE(strategy.error().message.find("not a strategy"), std::string::npos);
+  auto scheduling = load(writeFile("[runtime]\nworker_scheduling = \"fifo\"\n"), {}, {});
+  ASSERT_FALSE(scheduling.ok());
+  EXPECT_NE(scheduling.error().message.find("runtime.worker_scheduling: must be \"batch\" or \"normal\""),
+            std::string::npos)
+      << scheduling.error().message;
+  auto normal = load(writeFile("[runtime]\nworker_scheduling = \"normal\"\n"), {}, {});
+  ASSERT_TRUE(normal.ok()) << normal.error().message;
+  EXPECT_EQ(normal->workerScheduling, "normal");
   Overrides badListen;
   badListen.listen = "localhost:99999";
   EXPECT_FALSE(load(std::nullopt, {}, badListen).ok());

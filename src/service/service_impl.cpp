@@ -121,6 +121,7 @@ Status ServiceImpl::start() {
   worker::WorkerOptions wo;
   wo.stackBytes = config_.workerStackBytes;
   wo.tickMicros = config_.timeSliceMicros;
+  wo.batchScheduling = config_.workerBatchScheduling;
   vm::VmConfig vmConfig = config_.vm;
   if (!vmConfig.luauCache) vmConfig.luauCache = std::make_shared<luau::LoweringCache>();
   wo.vmConfig = std::make_shared<const vm::VmConfig>(std::move(vmConfig));

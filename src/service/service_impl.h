@@ -28,6 +28,7 @@ struct ServiceConfig {
   std::size_t workers = 0;          // thread-pool: its workers (0 = one per core); thread-per-guild: the bound
   std::size_t workerStackBytes = std::size_t{20} << 20;
   std::int64_t timeSliceMicros = 2000;
+  bool workerBatchScheduling = true;  // worker threads under SCHED_BATCH (see WorkerOptions)
 
   vm::VmConfig vm;
   ServiceLimits limits;

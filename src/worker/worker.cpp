@@ -2,7 +2,11 @@
 
 #include <boost/asio/post.hpp>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <chrono>
+#include <cstring>
 
 #include "common/log.h"
 #include "limits/interrupt.h"
@@ -80,6 +84,13 @@ void Worker::housekeep() {
 }
 
 void Worker::run() {
+  if (options_.batchScheduling) {
+    sched_param none{};
+    if (int err = pthread_setschedparam(pthread_self(), SCHED_BATCH, &none); err != 0) {
+      TW_LOG_WARN("worker {}: SCHED_BATCH refused ({}); the thread keeps the default policy", options_.id,
+                  std::strerror(err));
+    }
+  }
   limits::ExecutionWatch::current().setTickMicros(options_.tickMicros);
   housekeep();
   for (;;) {

@@ -1,11 +1,14 @@
 // The service through its real parts: a SQLite file in a temporary data directory, real worker threads, the
 // storage executor. One parameterised suite runs against every VM distribution strategy.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <future>
 #include <thread>
 
@@ -371,6 +374,40 @@ TEST_P(ServiceTest, DestroysRacingDispatchesOfOneGuildLoseNothing) {
   auto vms = await<std::vector<service::VmInfo>>([&](auto cb) { service_->listVms(cb); });
   ASSERT_TRUE(vms.ok());
   EXPECT_EQ(vms->size(), 1u);
+}
+
+// The scheduling policy of this process's threads named `name` (from /proc: field 41 of each task's stat).
+std::vector<int> policiesOfThreadsNamed(const std::string& name) {
+  std::vector<int> policies;
+  for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string threadName;
+    std::getline(comm, threadName);
+    if (threadName != name) continue;
+    std::ifstream statFile(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(statFile)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+    std::string field;
+    int index = 3;  // the state is field 3
+    while (index <= 41 && fields >> field) ++index;
+    if (index == 42) policies.push_back(std::stoi(field));
+  }
+  return policies;
+}
+
+TEST_P(ServiceTest, WorkerThreadsRunUnderBatchSchedulingUnlessTurnedOff) {
+  ASSERT_TRUE(put(kGuildA, makeSpec("t", "return function() return 1 end")).ok());
+  ASSERT_EQ(dispatch(kGuildA).at(0).valueJson, "1");  // thread-per-guild starts its worker now
+  auto policies = policiesOfThreadsNamed("tw-worker-0");
+  ASSERT_EQ(policies.size(), 1u);
+  EXPECT_EQ(policies[0], SCHED_BATCH);
+  service_.reset();
+  config_.workerBatchScheduling = false;
+  start();
+  ASSERT_EQ(dispatch(kGuildA).at(0).valueJson, "1");
+  policies = policiesOfThreadsNamed("tw-worker-0");
+  ASSERT_EQ(policies.size(), 1u);
+  EXPECT_EQ(policies[0], SCHED_OTHER);
 }
 
 INSTANTIATE_TEST_SUITE_P(Strategies, ServiceTest,
