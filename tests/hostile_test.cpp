@@ -10,9 +10,13 @@
 // canary answers in the same VM, or in a fresh one when the case broke its VM.
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
+
 #include <filesystem>
 #include <sstream>
 
+#include "limits/interrupt.h"
+#include "plugins/standard.h"
 #include "support/vm_harness.h"
 
 namespace tw::testing {
@@ -102,6 +106,57 @@ TEST_P(HostileTest, EndsSafely) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, HostileTest, ::testing::ValuesIn(hostileCases()),
                          [](const auto& param) { return param.param; });
+
+// A CPU bomb made of many coroutines must not buy its guild more of the worker than one. Guild A keeps four
+// handlers spinning on the loop; an event for guild B is posted to the loop the way a worker receives one.
+// B must wait for about one of A's time slices, not one per coroutine of A.
+std::unique_ptr<vm::GuildVm> loadedVm(boost::asio::io_context& io, std::uint64_t guild,
+                                      std::shared_ptr<vm::VmConfig> config, const char* init) {
+  auto created = vm::GuildVm::create(GuildId{guild}, config, plugins::standardPlugins(), io);
+  EXPECT_TRUE(created.ok());
+  if (!created.ok()) return nullptr;
+  std::unique_ptr<vm::GuildVm> vm = std::move(created).value();
+  bool loaded = false;
+  vm::TemplateSource t = makeTemplate("t", init);
+  t.events = {"Test"};
+  vm->loadTemplates({std::move(t)}, [&](std::vector<vm::TemplateOutcome> outcomes) {
+    EXPECT_TRUE(outcomes.size() == 1 && outcomes[0].ok);
+    loaded = true;
+  });
+  while (!loaded && io.run_one() != 0) {
+  }
+  return vm;
+}
+
+TEST(FairnessTest, AGuildsManySpinningCoroutinesShareOneTurn) {
+  boost::asio::io_context io;
+  auto config = std::make_shared<vm::VmConfig>(*testConfig());
+  config->executionTimeout = std::chrono::seconds(60);
+  auto a = loadedVm(io, 1090011223344556601ULL, config, "return function() while true do end end");
+  auto b = loadedVm(io, 1090011223344556602ULL, config, "return function() return 'b' end");
+  ASSERT_TRUE(a && b);
+  for (int i = 0; i < 4; ++i) a->dispatch("Test", "{}", {}, [](std::vector<vm::TemplateOutcome>) {});
+  limits::ExecutionWatch& watch = limits::ExecutionWatch::current();
+  const std::uint64_t start = watch.sliceYields();
+  while (watch.sliceYields() < start + 8) io.run_one();  // all four are spinning, slice after slice
+
+  for (int round = 0; round < 5; ++round) {
+    const std::uint64_t before = watch.sliceYields();
+    bool done = false;
+    std::string value;
+    boost::asio::post(io, [&] {
+      b->dispatch("Test", "{}", {}, [&](std::vector<vm::TemplateOutcome> outcomes) {
+        value = outcomes.size() == 1 ? outcomes[0].valueJson : "";
+        done = true;
+      });
+    });
+    while (!done) io.run_one();
+    EXPECT_EQ(value, "\"b\"");
+    // One slice of A's turn that was queued ahead of B's event; a second one if a tick fell in between.
+    EXPECT_LE(watch.sliceYields() - before, 2u) << "round " << round;
+  }
+  a.reset();  // kills A's handlers
+}
 
 }  // namespace
 }  // namespace tw::testing

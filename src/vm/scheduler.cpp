@@ -128,10 +128,39 @@ Scheduler::Task* Scheduler::adopt(lua_State* L, lua_State* co, plugins::TaskErro
 
 void Scheduler::makeReady(lua_State* co, Task& task) {
   task.state = State::kReady;
+  ready_.emplace_back(co, task.id);
+  postTurn();
+}
+
+void Scheduler::postTurn() {
+  if (turnPosted_) return;
   std::weak_ptr<int> alive = alive_;
-  boost::asio::post(io_, [this, alive, co, id = task.id] {
-    if (!alive.expired()) resumeGuarded(co, id);
+  boost::asio::post(io_, [this, alive] {
+    if (alive.expired()) return;
+    turnPosted_ = false;
+    runTurn();
   });
+  turnPosted_ = true;
+}
+
+void Scheduler::runTurn() {
+  const std::int64_t endNanos = monotonicNanos() + ExecutionWatch::current().tickMicros() * 1000;
+  std::size_t n = ready_.size();  // what became ready during this turn waits for the next one
+  try {
+    while (n-- > 0 && !ready_.empty()) {
+      const auto [co, id] = ready_.front();
+      ready_.pop_front();
+      sliceEnded_ = false;
+      // A task cancelled or killed meanwhile is skipped there (id mismatch). After a fault the VM is in
+      // doubt and about to be destroyed: run nothing more of it.
+      if (!resumeGuarded(co, id)) return;
+      if (sliceEnded_ || monotonicNanos() >= endNanos) break;
+    }
+  } catch (...) {
+    if (!ready_.empty()) postTurn();
+    throw;
+  }
+  if (!ready_.empty()) postTurn();
 }
 
 void Scheduler::startTimer(lua_State* co, Task& task, double seconds) {
@@ -164,12 +193,17 @@ void Scheduler::startTimer(lua_State* co, Task& task, double seconds) {
   });
 }
 
-void Scheduler::resumeGuarded(lua_State* co, std::uint64_t id) {
-  if (!onFault_) return resume(co, id);
+bool Scheduler::resumeGuarded(lua_State* co, std::uint64_t id) {
+  if (!onFault_) {
+    resume(co, id);
+    return true;
+  }
   try {
     resume(co, id);
+    return true;
   } catch (const std::exception& e) {
     onFault_(e.what());
+    return false;
   }
 }
 
@@ -217,6 +251,7 @@ void Scheduler::resume(lua_State* co, std::uint64_t id) {
   if (status == LUA_YIELD && !killed) {
     lua_pop(co, nres);
     if (watch.takeSliceYield(co)) {
+      sliceEnded_ = true;
       makeReady(co, t);
       return;
     }

@@ -3,8 +3,11 @@
 // Every piece of template code runs as a *task*: a coroutine the scheduler owns while it is running, ready or
 // waiting. A task belongs to a *run* (one event, one template load, one exec), which carries the execution
 // deadline. The scheduler
-//   - resumes tasks on the worker's io_context; a task whose time slice ended (the ExecutionWatch hook
-//     yielded it) goes to the back of the loop's queue, so guilds on the same worker take turns;
+//   - resumes tasks on the worker's io_context. Ready tasks wait in the VM's own queue, and the VM holds at
+//     most one place in the loop's queue (a *turn*): a turn runs the tasks that were ready when it began,
+//     in order, for about one time slice, then queues the next turn behind the work of the other guilds on
+//     the worker. A task whose slice ended (the ExecutionWatch hook yielded it) goes to the back of the
+//     VM's queue. So a guild with many busy coroutines gets one slice per round, like a guild with one;
 //   - implements the task library (spawn, defer, delay, wait, cancel) with Roblox semantics;
 //   - kills what is still alive when a run's deadline passes: running code through the watch's hook, waiting
 //     tasks through the run's deadline timer;
@@ -19,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -127,12 +131,14 @@ class Scheduler final : public plugins::TaskScheduler {
   // Adopts `co` (not on any stack) as a task of the current run. Raises on L (a Lua error) when the registry
   // cannot hold it: call from lua_CFunction context with no live C++ objects.
   Task* adopt(lua_State* L, lua_State* co, plugins::TaskError* error);
-  void makeReady(lua_State* co, Task& task);
+  void makeReady(lua_State* co, Task& task);  // queues it for the VM's next turn
+  void postTurn();                             // queues the VM's turn on the loop, if not queued yet
+  void runTurn();
   void startTimer(lua_State* co, Task& task, double seconds);
   // Applies the request `co` made before yielding (task.wait or a host call).
   void applyWait(lua_State* co, Task& task, const WaitRequest& request);
   void resume(lua_State* co, std::uint64_t id);
-  void resumeGuarded(lua_State* co, std::uint64_t id);
+  bool resumeGuarded(lua_State* co, std::uint64_t id);  // false: it threw, and the fault handler was told
   void finish(lua_State* co, int status, int nres, ErrorKind kind);
   void release(lua_State* co);
   void endTask(Run& run);
@@ -159,6 +165,9 @@ class Scheduler final : public plugins::TaskScheduler {
   std::uint64_t nextTaskId_ = 1;
   std::uint64_t nextRunId_ = 1;
   std::int64_t pendingTimers_ = 0;
+  std::deque<std::pair<lua_State*, std::uint64_t>> ready_;  // (thread, task id), in the order they became ready
+  bool turnPosted_ = false;
+  bool sliceEnded_ = false;  // the last resume ended with a time-slice yield
   std::function<void(const std::string&)> onFault_;
   bool* faultFlag_ = nullptr;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // posted handlers hold a weak_ptr to it
