@@ -4,7 +4,9 @@
 //                 against a bare luaL_newstate + luaL_openlibs + lua_close
 //   dispatch      the MESSAGE_CREATE fixture's data (JSON text) through GuildVm::dispatch to one trivial
 //                 handler and its result back as JSON, against a bare lua_pcall of a trivial function and a
-//                 bare state doing the same decode + call + encode with no sandbox or scheduler
+//                 bare state doing the same decode + call + encode with no sandbox or scheduler; then the
+//                 same round-robin over 1 and 10 000 VMs (bare states), each past its first events: what
+//                 cold caches cost a worker with many resident guilds, isolated or not
 //   limits        a pure-Lua loop as a template handler (ExecutionWatch ticking every 2 ms, slices yielding
 //                 to the event loop) against the same loop in a bare lua_State with no hook and no timer
 //   fairness      p99 latency of guild B's events while guild A, on the same io_context, runs a CPU-bound
@@ -434,6 +436,87 @@ void BM_Dispatch_GuildVm(benchmark::State& state) {
 }
 BENCHMARK(BM_Dispatch_GuildVm);
 
+// The same two paths over N VMs (N bare states), each event going to the next one round-robin, as a worker
+// with N resident guilds sees them: every VM's memory is cold by the time its turn comes. The ours/baseline
+// ratio at N = 10 000 is the cost of the isolation beyond the cache misses that any per-guild state has.
+// GuildVm side: the worker's young collection after each event included (Worker::afterWork).
+void BM_Dispatch_Baseline_BareJson_RoundRobin(benchmark::State& state) {
+  stopWatchTimer();
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<lua_State*> states;
+  for (std::size_t i = 0; i < n; ++i) {
+    lua_State* L = newBareState();
+    lua_gc(L, LUA_GCGEN, 0, 0);
+    runChunk(L, kSmallTemplate, 1);
+    lua_getfield(L, 1, "MESSAGE_CREATE");
+    lua_replace(L, 1);
+    states.push_back(L);
+  }
+  const std::string& data = fixtureData();
+  std::string out;
+  auto one = [&](lua_State* L) {
+    const std::string text = data;
+    if (!tw::events::pushJson(L, text).ok()) die("pushJson failed");
+    lua_pushvalue(L, 1);
+    lua_createtable(L, 0, 2);
+    lua_pushliteral(L, "MESSAGE_CREATE");
+    lua_setfield(L, -2, "name");
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, "data");
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) die("handler failed");
+    if (!tw::events::encodeValue(L, -1, out).ok()) die("encodeValue failed");
+    benchmark::DoNotOptimize(out.data());
+    lua_settop(L, 1);
+    lua_gc(L, LUA_GCSTEP, 0);
+  };
+  for (int round = 0; round < 3; ++round) {  // every state past its first events (string table, GC ages)
+    for (lua_State* L : states) one(L);
+  }
+  std::size_t next = 0;
+  for (auto _ : state) {
+    one(states[next]);
+    next = next + 1 == n ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  for (lua_State* L : states) lua_close(L);
+}
+BENCHMARK(BM_Dispatch_Baseline_BareJson_RoundRobin)->Arg(1)->Arg(10000);
+
+void BM_Dispatch_GuildVm_RoundRobin(benchmark::State& state) {
+  boost::asio::io_context io;
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<std::unique_ptr<GuildVm>> vms;
+  for (std::size_t i = 0; i < n; ++i) vms.push_back(newVm(io, GuildId{kGuildA.value + i}, {smallTemplate()}));
+  const std::string& data = fixtureData();
+  auto one = [&](GuildVm& vm) {
+    bool done = false;
+    bool ok = false;
+    vm.dispatch("MESSAGE_CREATE", data, {}, [&](std::vector<TemplateOutcome> outcomes) {
+      ok = outcomes.size() == 1 && outcomes[0].ok;
+      benchmark::DoNotOptimize(outcomes[0].valueJson.data());
+      done = true;
+    });
+    runUntil(io, done);
+    vm.collectAfterWork();
+    return ok;
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (auto& vm : vms) {
+      if (!one(*vm)) die("a dispatch failed");
+    }
+  }
+  std::size_t next = 0;
+  for (auto _ : state) {
+    if (!one(*vms[next])) {
+      state.SkipWithError("a dispatch failed");
+      break;
+    }
+    next = next + 1 == n ? 0 : next + 1;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_Dispatch_GuildVm_RoundRobin)->Arg(1)->Arg(10000);
+
 // ---------------------------------------------------------------------------------------------------------
 // 3. Limit enforcement: a pure-Lua loop with and without limits.
 
@@ -705,6 +788,12 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     row("dispatch, events/s per thread (wall)", 1 / vmReal, "ev/s", NAN, "", ">= 100000", goal(1 / vmReal >= 100000));
     row("dispatch, CPU per event", vmCpu * 1e6, "us", pcallCpu * 1e6, "bare pcall", "", Verdict::kInfo);
     row("dispatch, CPU per event", vmCpu * 1e6, "us", jsonCpu * 1e6, "bare decode+call+encode", "", Verdict::kInfo);
+    row("  round-robin, 1 VM: CPU per event", value("BM_Dispatch_GuildVm_RoundRobin/1", "cpu") * 1e6, "us",
+        value("BM_Dispatch_Baseline_BareJson_RoundRobin/1", "cpu") * 1e6, "1 bare state, same work", "",
+        Verdict::kInfo);
+    row("  round-robin, 10 000 VMs: CPU/event", value("BM_Dispatch_GuildVm_RoundRobin/10000", "cpu") * 1e6, "us",
+        value("BM_Dispatch_Baseline_BareJson_RoundRobin/10000", "cpu") * 1e6, "10 000 bare states", "",
+        Verdict::kInfo);
 
     const double loopCpu = value("BM_Loop_GuildVm/2000", "cpu");
     const double bareCpu = value("BM_Loop_Baseline_Bare", "cpu");
