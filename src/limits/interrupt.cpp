@@ -126,9 +126,28 @@ void ExecutionWatch::ensureTimer() {
   its.it_interval.tv_sec = tickMicros_ / 1'000'000;
   its.it_interval.tv_nsec = (tickMicros_ % 1'000'000) * 1000;
   its.it_value = its.it_interval;
+  phaseNanos_ = monotonicNanos();
   timerArmed_ = true;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   timer_settime(static_cast<timer_t>(timer_), 0, &its, nullptr);
+}
+
+void ExecutionWatch::tickAtDeadline(std::int64_t now) {
+  if (!timerArmed_ || !hasTimer_) return;
+  const std::int64_t tick = tickMicros_ * 1000;
+  const std::int64_t deadline = deadlineNanos_;
+  if (deadline <= now) return;
+  const std::int64_t phase = phaseNanos_;
+  const std::int64_t nextTick = now >= phase ? phase + ((now - phase) / tick + 1) * tick : phase;
+  if (deadline >= nextTick) return;
+  const std::int64_t wait = deadline - now;
+  itimerspec its{};
+  its.it_interval.tv_sec = tick / 1'000'000'000;
+  its.it_interval.tv_nsec = tick % 1'000'000'000;
+  its.it_value.tv_sec = wait / 1'000'000'000;
+  its.it_value.tv_nsec = wait % 1'000'000'000;
+  phaseNanos_ = deadline - tick;  // the ticks go on from the deadline
+  timer_settime(static_cast<timer_t>(timer_), 0, &its, nullptr);  // async-signal-safe
 }
 
 void ExecutionWatch::beginRun(lua_State* co, std::int64_t deadlineNanos) {
@@ -141,7 +160,12 @@ void ExecutionWatch::beginRun(lua_State* co, std::int64_t deadlineNanos) {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   ensureTimer();
   // A run that starts past its deadline is killed at its first instruction.
-  if (monotonicNanos() >= deadlineNanos) onSignal();
+  const std::int64_t now = monotonicNanos();
+  if (now >= deadlineNanos) {
+    onSignal();
+  } else {
+    tickAtDeadline(now);
+  }
 }
 
 Interrupt ExecutionWatch::endRun() {
@@ -203,6 +227,7 @@ void ExecutionWatch::onSignal() {
   const bool kill = detail::t_interrupt == static_cast<int>(Interrupt::kKill) || now >= deadlineNanos_;
   // Arming walks the call frames of each coroutine in the chain: on absurdly deep stacks that can take longer
   // than a tick. Skip a tick that follows the previous one too closely, so Lua always makes progress.
+  if (!kill) tickAtDeadline(now);
   if (!kill && now - lastArmEndNanos_ < tickMicros_ * 500) return;
   armChain(kill ? Interrupt::kKill : Interrupt::kSlice);
   lastArmEndNanos_ = monotonicNanos();

@@ -2,7 +2,8 @@
 //
 // No hook is set while Lua runs normally (a permanent count hook makes Lua 5.4 trace every instruction,
 // ~2x slower). Instead, every thread that runs Lua owns a periodic POSIX timer that signals the thread
-// itself (SIGEV_THREAD_ID). The signal handler looks at what this thread is running:
+// itself (SIGEV_THREAD_ID); when a run's deadline comes before the next tick, that tick is brought forward to
+// the deadline. The signal handler looks at what this thread is running:
 //   - past the run's deadline  -> Interrupt::kKill: count hooks are armed on every coroutine of the running
 //     chain; the hook raises the kill error and stays armed, so pcall/xpcall/__close cannot swallow it;
 //   - otherwise                 -> Interrupt::kSlice: the hook yields the running coroutine (time slice over)
@@ -85,6 +86,9 @@ class ExecutionWatch {
   ExecutionWatch();
   ~ExecutionWatch();
   void ensureTimer();
+  // Brings the next tick forward to the run's deadline when the deadline comes first, so that a kill is not
+  // late by up to a whole tick. Async-signal-safe (the signal handler calls it too).
+  void tickAtDeadline(std::int64_t now);
   void armChain(Interrupt what);
 
   lua_State* volatile chain_[kMaxChain] = {};
@@ -92,6 +96,7 @@ class ExecutionWatch {
   volatile std::int64_t deadlineNanos_ = 0;
   volatile int idleTicks_ = 0;
   volatile std::int64_t lastArmEndNanos_ = 0;
+  volatile std::int64_t phaseNanos_ = 0;  // the timer ticks at phaseNanos_ + k * tick
   lua_State* sliceYieldFrom_ = nullptr;
   std::int64_t tickMicros_ = 2000;
   void* timer_ = nullptr;  // timer_t; the kernel's first timer id is 0, so use hasTimer_

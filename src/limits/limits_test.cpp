@@ -91,5 +91,29 @@ TEST(ExecutionWatchTest, KillsASpinningCoroutineThatCatchesErrors) {
   lua_close(L);
 }
 
+// The kill comes at the deadline, not at the first tick after it: with a 50 ms tick and a 10 ms deadline the
+// coroutine must die within a few ms of the deadline, not ~40 ms late.
+TEST(ExecutionWatchTest, KillsAtTheDeadlineNotAtTheNextTick) {
+  lua_State* L = luaL_newstate();
+  luaL_openlibs(L);
+  lua_State* co = lua_newthread(L);
+  ASSERT_EQ(luaL_loadstring(co, "while true do end"), LUA_OK);
+  auto& watch = ExecutionWatch::current();
+  const std::int64_t tick = watch.tickMicros();
+  watch.setTickMicros(50'000);
+  const std::int64_t deadline = monotonicNanos() + 10'000'000;
+  watch.beginRun(co, deadline);
+  int nres = 0;
+  int status = lua_resume(co, L, 0, &nres);
+  while (status == LUA_YIELD) status = lua_resume(co, L, 0, &nres);
+  const std::int64_t late = monotonicNanos() - deadline;
+  EXPECT_EQ(watch.endRun(), Interrupt::kKill);
+  EXPECT_EQ(status, LUA_ERRRUN);
+  EXPECT_GE(late, 0);
+  EXPECT_LT(late, 8'000'000) << "killed " << late / 1000 << " us after the deadline";
+  watch.setTickMicros(tick);
+  lua_close(L);
+}
+
 }  // namespace
 }  // namespace tw::limits
