@@ -412,6 +412,27 @@ TEST_F(ApiIntegrationTest, ExpectContinueIsHonoured) {
   EXPECT_EQ(r.body, R"({"ok":true,"value":"continued"})");
 }
 
+TEST_F(ApiIntegrationTest, Http10ClientsGetHttp10AnswersAndTheirConnectionRule) {
+  start();
+  TestClient once(port_);
+  ASSERT_TRUE(once.writeRaw("GET /healthz HTTP/1.0\r\n\r\n"));
+  TestResponse r = once.readResponse();
+  EXPECT_EQ(r.status, 200u) << r.error;
+  EXPECT_EQ(r.body, R"({"status":"ok"})");
+  EXPECT_EQ(r.header("content-length"), "15");
+  EXPECT_FALSE(r.keepAlive);  // HTTP/1.0 closes unless the client asked to keep the connection
+  EXPECT_TRUE(once.waitForClose(std::chrono::seconds(3)));
+
+  TestClient kept(port_);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(kept.writeRaw("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    TestResponse k = kept.readResponse();
+    EXPECT_EQ(k.status, 200u) << k.error;
+    EXPECT_EQ(k.header("connection"), "keep-alive");
+    EXPECT_TRUE(k.keepAlive);
+  }
+}
+
 TEST_F(ApiIntegrationTest, KeepAliveAndPipelining) {
   start();
   putTemplate(kGuild, "t", templateBody("return function() return 'ok' end"));

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -282,24 +283,41 @@ class Session : public std::enable_shared_from_this<Session> {
   void respond(std::uint64_t seq, ApiResponse r) {
     if (state_ != State::kHandling || seq != requestSeq_) return;
     state_ = State::kWriting;
-    response_.emplace(static_cast<http::status>(r.status), version_);
-    response_->set(http::field::server, kServerName);
-    response_->set(http::field::content_type, r.contentType);
-    if (!r.allow.empty()) response_->set(http::field::allow, r.allow);
-    if (r.bearerChallenge) response_->set(http::field::www_authenticate, "Bearer");
-    response_->body() = std::move(r.body);
-    response_->keep_alive(keepAlive_ && !draining_);
-    response_->prepare_payload();
+    // Every response has a known length, so its head is formatted here and written with the body in one
+    // gathered write: Beast's serializer cost ~4% of the CPU of a small request.
+    responseStatus_ = r.status;
+    responseKeepAlive_ = keepAlive_ && !draining_;
+    responseHead_.clear();
+    responseHead_ += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    responseHead_ += std::to_string(r.status);
+    responseHead_ += ' ';
+    responseHead_ += http::obsolete_reason(static_cast<http::status>(r.status));
+    responseHead_ += "\r\nServer: ";
+    responseHead_ += kServerName;
+    responseHead_ += "\r\nContent-Type: ";
+    responseHead_ += r.contentType;
+    if (!r.allow.empty()) {
+      responseHead_ += "\r\nAllow: ";
+      responseHead_ += r.allow;
+    }
+    if (r.bearerChallenge) responseHead_ += "\r\nWWW-Authenticate: Bearer";
+    if (version_ == 10 && responseKeepAlive_) responseHead_ += "\r\nConnection: keep-alive";
+    if (version_ != 10 && !responseKeepAlive_) responseHead_ += "\r\nConnection: close";
+    responseHead_ += "\r\nContent-Length: ";
+    responseHead_ += std::to_string(r.body.size());
+    responseHead_ += "\r\n\r\n";
+    responseBody_ = std::move(r.body);
     stream_.expires_after(server_.config().writeTimeout);
-    http::async_write(stream_, *response_, beast::bind_front_handler(&Session::onWrite, shared_from_this()));
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(responseHead_), asio::buffer(responseBody_)};
+    asio::async_write(stream_, buffers, beast::bind_front_handler(&Session::onWrite, shared_from_this()));
   }
 
   void onWrite(beast::error_code ec, std::size_t) {
-    server_.countResponse(response_->result_int(), Clock::now() - requestStart_);
-    const bool keepAlive = response_->keep_alive();
-    response_.reset();
+    server_.countResponse(responseStatus_, Clock::now() - requestStart_);
+    responseBody_.clear();
+    responseBody_.shrink_to_fit();  // an idle connection keeps no large answer
     if (ec) return close();
-    if (!keepAlive) return linger();
+    if (!responseKeepAlive_) return linger();
     readHeader();
   }
 
@@ -331,7 +349,10 @@ class Session : public std::enable_shared_from_this<Session> {
   State state_ = State::kReading;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
-  std::optional<http::response<http::string_body>> response_;
+  std::string responseHead_;  // the status line and headers of the response being written
+  std::string responseBody_;
+  unsigned responseStatus_ = 0;
+  bool responseKeepAlive_ = true;
   bool keepAlive_ = true;
   unsigned version_ = 11;
   std::uint64_t requestSeq_ = 0;
