@@ -120,11 +120,11 @@ void Worker::stop() {
 
 void Worker::windDown() {
   stopping_ = true;
+  guard_.reset();  // first: should a destroy below throw, run()'s fault path still ends once out of work
   housekeeping_.cancel();
   std::vector<GuildId> guilds;
   for (auto& [guild, entry] : vms_) guilds.push_back(guild);
   for (GuildId g : guilds) destroy(g, "the service is shutting down");
-  guard_.reset();
 }
 
 void Worker::withVm(GuildId guild, VmAction action, Failure failed) {
