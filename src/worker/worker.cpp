@@ -102,9 +102,7 @@ void Worker::run() {
       TW_LOG_ERROR("worker {}: unexpected failure in its loop: {}; destroying its {} VMs", options_.id, e.what(),
                    vms_.size());
       if (options_.metrics.faults != nullptr) options_.metrics.faults->inc();
-      std::vector<GuildId> guilds;
-      for (auto& [guild, entry] : vms_) guilds.push_back(guild);
-      for (GuildId g : guilds) destroy(g, "the worker recovered from a fault");
+      destroyAll("the worker recovered from a fault");
     }
   }
 }
@@ -122,9 +120,13 @@ void Worker::windDown() {
   stopping_ = true;
   guard_.reset();  // first: should a destroy below throw, run()'s fault path still ends once out of work
   housekeeping_.cancel();
-  std::vector<GuildId> guilds;
+  destroyAll("the service is shutting down");
+}
+
+void Worker::destroyAll(const char* why) {
+  std::vector<GuildId> guilds;  // destroy() erases from vms_: collect first
   for (auto& [guild, entry] : vms_) guilds.push_back(guild);
-  for (GuildId g : guilds) destroy(g, "the service is shutting down");
+  for (GuildId g : guilds) destroy(g, why);
 }
 
 void Worker::withVm(GuildId guild, VmAction action, Failure failed) {

@@ -128,6 +128,7 @@ class Worker {
   void load(GuildId guild, Entry& entry);         // worker thread
   // Worker thread. guildLeaves: tell the strategy the guild may be placed elsewhere now.
   void destroy(GuildId guild, const char* why, bool guildLeaves = true);
+  void destroyAll(const char* why);               // worker thread: every VM here
   void fault(GuildId guild, const std::string& what);  // worker thread
   void account(GuildId guild, Entry& entry);      // worker thread: updates the totals with one VM's figures
   void publishFigures();                          // worker thread: totals -> the thread-safe figures
