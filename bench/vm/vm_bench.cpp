@@ -374,30 +374,40 @@ void BM_Dispatch_Baseline_BarePcall(benchmark::State& state) {
 }
 BENCHMARK(BM_Dispatch_Baseline_BarePcall);
 
-// Context: the same JSON work and the same handler in a bare state, without sandbox, coroutine, scheduler,
-// ctx or outcome bookkeeping: pushJson + build {name, data} + pcall + encodeValue.
-void BM_Dispatch_Baseline_BareJson(benchmark::State& state) {
-  stopWatchTimer();
+// A bare state with every stock library and the small template's MESSAGE_CREATE handler at stack slot 1.
+lua_State* newBareHandlerState() {
   lua_State* L = newBareState();
   runChunk(L, kSmallTemplate, 1);
   lua_getfield(L, 1, "MESSAGE_CREATE");
   lua_replace(L, 1);  // 1: the handler
+  return L;
+}
+
+// One event through a state from newBareHandlerState: pushJson + build {name, data} + pcall + encodeValue.
+// Leaves only the handler on the stack.
+void bareDispatch(lua_State* L, const std::string& data, std::string& out) {
+  const std::string text = data;  // the VM receives its own copy too
+  if (!tw::events::pushJson(L, text).ok()) die("pushJson failed");  // 2: data
+  lua_pushvalue(L, 1);
+  lua_createtable(L, 0, 2);
+  lua_pushliteral(L, "MESSAGE_CREATE");
+  lua_setfield(L, -2, "name");
+  lua_pushvalue(L, 2);
+  lua_setfield(L, -2, "data");
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) die("handler failed");
+  if (!tw::events::encodeValue(L, -1, out).ok()) die("encodeValue failed");
+  benchmark::DoNotOptimize(out.data());
+  lua_settop(L, 1);
+}
+
+// Context: the same JSON work and the same handler in a bare state, without sandbox, coroutine, scheduler,
+// ctx or outcome bookkeeping.
+void BM_Dispatch_Baseline_BareJson(benchmark::State& state) {
+  stopWatchTimer();
+  lua_State* L = newBareHandlerState();
   const std::string& data = fixtureData();
   std::string out;
-  for (auto _ : state) {
-    const std::string text = data;  // the VM receives its own copy too
-    if (!tw::events::pushJson(L, text).ok()) die("pushJson failed");  // 2: data
-    lua_pushvalue(L, 1);
-    lua_createtable(L, 0, 2);
-    lua_pushliteral(L, "MESSAGE_CREATE");
-    lua_setfield(L, -2, "name");
-    lua_pushvalue(L, 2);
-    lua_setfield(L, -2, "data");
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) die("handler failed");
-    if (!tw::events::encodeValue(L, -1, out).ok()) die("encodeValue failed");
-    benchmark::DoNotOptimize(out.data());
-    lua_settop(L, 1);
-  }
+  for (auto _ : state) bareDispatch(L, data, out);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.counters["heap_kb"] = lua_gc(L, LUA_GCCOUNT);
   lua_close(L);
@@ -445,29 +455,15 @@ void BM_Dispatch_Baseline_BareJson_RoundRobin(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   std::vector<lua_State*> states;
   for (std::size_t i = 0; i < n; ++i) {
-    lua_State* L = newBareState();
-    lua_gc(L, LUA_GCGEN, 0, 0);
-    runChunk(L, kSmallTemplate, 1);
-    lua_getfield(L, 1, "MESSAGE_CREATE");
-    lua_replace(L, 1);
+    lua_State* L = newBareHandlerState();
+    lua_gc(L, LUA_GCGEN, 0, 0);  // as GuildVm runs
     states.push_back(L);
   }
   const std::string& data = fixtureData();
   std::string out;
   auto one = [&](lua_State* L) {
-    const std::string text = data;
-    if (!tw::events::pushJson(L, text).ok()) die("pushJson failed");
-    lua_pushvalue(L, 1);
-    lua_createtable(L, 0, 2);
-    lua_pushliteral(L, "MESSAGE_CREATE");
-    lua_setfield(L, -2, "name");
-    lua_pushvalue(L, 2);
-    lua_setfield(L, -2, "data");
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) die("handler failed");
-    if (!tw::events::encodeValue(L, -1, out).ok()) die("encodeValue failed");
-    benchmark::DoNotOptimize(out.data());
-    lua_settop(L, 1);
-    lua_gc(L, LUA_GCSTEP, 0);
+    bareDispatch(L, data, out);
+    lua_gc(L, LUA_GCSTEP, 0);  // the worker's young collection after each event
   };
   for (int round = 0; round < 3; ++round) {  // every state past its first events (string table, GC ages)
     for (lua_State* L : states) one(L);
